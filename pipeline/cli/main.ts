@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError, reportError } from './context.ts';
+
+/**
+ * `fundwatch` CLI. Each command lives in `commands/<name>.ts` and exports `register(program)`;
+ * commands are discovered from that folder so features add commands without touching this file.
+ */
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('fundwatch')
+    .description('FundWatch 医保基金监测 — 医保基金欺诈与异常监测 (medical-insurance fund surveillance)')
+    .option('--db <path>', '数据库文件 DuckDB file (env FUNDWATCH_DB)', process.env.FUNDWATCH_DB ?? './fundwatch.duckdb')
+    .option('--config <path>', '配置文件 config file (default ./fundwatch.config.json if present)')
+    .option('--json', '以 JSON 输出 machine-readable output (JSON Lines for lists)')
+    .showHelpAfterError()
+    .exitOverride();
+  const dir = fileURLToPath(new URL('./commands/', import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  for (const f of files) {
+    const mod = (await import(new URL(`./commands/${f}`, import.meta.url).href)) as {
+      register?: (p: Command) => void;
+    };
+    mod.register?.(program);
+  }
+  return program;
+}
+
+export async function runCli(): Promise<void> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        process.exit(0);
+      }
+      process.exit(2);
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`用法错误 usage: ${err.message}\n`);
+      process.exit(2);
+    }
+    reportError(err);
+    process.exit(1);
+  }
+}

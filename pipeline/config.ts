@@ -1,0 +1,34 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * `fundwatch.config.json`. Each feature reads and validates its own section
+ * (`detectors`, `cases`, `early_warning`, `referrals`, `nightly`, `server`, `holidays`, ...);
+ * this loader only parses the file and says clearly when it cannot.
+ */
+export type FundwatchConfig = Record<string, unknown>;
+
+export function loadConfig(path: string | undefined): FundwatchConfig {
+  if (!path) return {};
+  if (!existsSync(path)) throw new Error(`配置文件不存在 config file not found: ${path}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`无法读取配置文件 cannot read config ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('top level must be an object');
+    return value as FundwatchConfig;
+  } catch (err) {
+    throw new Error(`配置文件格式错误 invalid config ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** One section of the config as an object ({} when absent). */
+export function configSection<T extends object = Record<string, unknown>>(config: FundwatchConfig, name: string): Partial<T> {
+  const v = config[name];
+  if (v === undefined) return {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`配置项 ${name} 必须是对象 (config section "${name}" must be an object)`);
+  return v as Partial<T>;
+}
