@@ -1,0 +1,84 @@
+/**
+ * The detector contract. One detector = one small `.ts` file exporting a `Detector` plus one SQL file
+ * under `sql/detectors/<family>/<id>.sql`. The engine (pipeline/detect) runs the SQL, turns each row
+ * into an alert in the one evidence shape of ../shared/docs/interfaces.md and stores it.
+ *
+ * ## What the SQL sees
+ * The engine creates these TEMP views/tables before running a detector:
+ * - `clean_setl`, `clean_mdtrt`, `clean_fee`: setl_d / mdtrt_d / fee_list_d with reversed settlements
+ *   (refd_setl_flag = 1, their offset rows with init_setl_id, and the fee lines of both) left out.
+ *   Visits whose every settlement is reversed are left out too.
+ * - `params`: one row per pooling region (`admdvs` VARCHAR) with one typed column per parameter of the
+ *   detector, holding the effective value for that region (defaults overridden by fundwatch.config.json).
+ *   Join it on the hit's region: `JOIN params p ON p.admdvs = f.admdvs`.
+ * - Named SQL parameters `$scan_from`, `$window_from`, `$window_to` (DATE): the run window and the start of
+ *   the history the detector may read (`window_from - lookbackDays`). Use `$scan_from` to bound scans.
+ *   The engine keeps only rows whose `activity_date` falls inside [window_from, window_to].
+ *
+ * ## What the SQL returns (one row per hit; column names exactly these)
+ * psn_no, fixmedins_code, bilg_dr_codg, mdtrt_id, setl_id  VARCHAR or NULL (keys that do not apply are NULL)
+ * feedetl_sn      VARCHAR[]  the offending fee lines ([] when none apply)
+ * admdvs          VARCHAR    region of the hit (provider admdvs for provider/physician/visit, insu_admdvs for person)
+ * measured        JSON       measured value(s), e.g. {"days_supply": 30}
+ * threshold       JSON       the threshold(s) they broke, e.g. {"max_days": 7}
+ * peer            JSON|NULL  statistical detectors: {group, size, median, spread, score}
+ * amount_at_risk  DECIMAL    sum of det_item_fee_sumamt of the offending lines (or an estimate, said in measured)
+ * activity_date   DATE       the date of the offending activity
+ * evidence_key    VARCHAR    what makes this hit distinct for its subject (e.g. the setl_id or a date);
+ *                            the alert id is a hash of (detector id, subject keys, evidence_key)
+ */
+
+export type Family =
+  | 'impersonation'
+  | 'upcoding'
+  | 'prescription'
+  | 'high_cost'
+  | 'billing'
+  | 'admission'
+  | 'provider_pattern'
+  | 'data_quality';
+
+export const FAMILIES: readonly Family[] = [
+  'impersonation',
+  'upcoding',
+  'prescription',
+  'high_cost',
+  'billing',
+  'admission',
+  'provider_pattern',
+  'data_quality',
+];
+
+export type SubjectType = 'person' | 'provider' | 'physician' | 'visit';
+export type ResultType = 'violation' | 'suspicious';
+
+export interface ParamSpec {
+  /** The default value. Numbers are DOUBLE in the `params` table, strings VARCHAR, booleans BOOLEAN. */
+  default: number | string | boolean;
+  /** Unit, e.g. '天', '元', '公里', '次', '%', 'ratio'. */
+  unit: string;
+  description_zh: string;
+}
+
+export interface Detector {
+  /** snake_case, stable, e.g. 'overlapping_inpatient_stays'. */
+  id: string;
+  /** Bump when the logic changes; recorded with every alert. */
+  version: number;
+  family: Family;
+  /** Official NHSA framework rule code (GZ…/ZB…) where one exists. */
+  gz_code: string | null;
+  title_zh: string;
+  title_en: string;
+  result_type: ResultType;
+  /** e.g. '《医疗保障基金使用监督管理条例》第三十八条'. */
+  legal_basis: string;
+  subject_type: SubjectType;
+  params: Record<string, ParamSpec>;
+  /** Days of history before the window start that the detector must see (e.g. 90 for refills). */
+  lookbackDays: number;
+  /** Path of its SQL relative to sql/detectors/, e.g. 'impersonation/care_after_death.sql'. */
+  sql: string;
+  /** True for knowledge-point rules: a run with an empty knowledge base warns loudly. */
+  usesKnowledgeBase?: boolean;
+}
