@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import { configSection, type FundwatchConfig } from '../config.ts';
 
 /**
@@ -47,7 +48,7 @@ export function describeRedis(s: RedisSettings): string {
 }
 
 /** ioredis options for BullMQ (workers need maxRetriesPerRequest: null). */
-export function connectionOptions(s: RedisSettings): RedisOptions {
+export function connectionOptions(s: RedisSettings): BullRedisOptions {
   return {
     host: s.host,
     port: s.port,

@@ -1,0 +1,133 @@
+import { Queue, Job, type JobType } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { listValue } from '@duckdb/node-api';
+import type { Store } from '../store/store.ts';
+import { PRIORITY_SQL } from '../cases/score.ts';
+import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
+import { inspectionQueueName } from './names.ts';
+import { checkRedis, openRedis, redisUnavailableMessage, type RedisSettings } from './redis.ts';
+
+export interface CaseJobData {
+  case_id: string;
+  admdvs: string;
+  risk_score: number;
+  subject_type: string;
+}
+
+export const CASE_JOB_NAME = 'inspect-case';
+/** Every state a job can be in except completed (completed jobs are removed on completion). */
+export const LIVE_JOB_TYPES: JobType[] = ['wait', 'prioritized', 'active', 'delayed', 'failed', 'waiting-children'];
+
+export function caseJobOptions(caseId: string, priority: number) {
+  return { jobId: caseId, priority, removeOnComplete: true, removeOnFail: false };
+}
+
+export function inspectionQueue(conn: Redis, settings: RedisSettings, admdvs: string): Queue<CaseJobData> {
+  return new Queue<CaseJobData>(inspectionQueueName(admdvs), { connection: conn, prefix: settings.prefix });
+}
+
+export interface DispatchSummary {
+  dispatched: number;
+  reprioritized: number;
+  redis_available: boolean;
+  message: string;
+}
+
+const CHUNK = 1000;
+
+/**
+ * Outbox → BullMQ. Cases are written to DuckDB first; here every queued-status case whose priority was never
+ * sent (or has changed) goes to its region's inspection queue, job id = case id, so dispatching twice never
+ * duplicates. If Redis does not answer, nothing fails: the cases stay in the outbox and the message says so.
+ */
+export async function dispatchCases(store: Store, settings: RedisSettings): Promise<DispatchSummary> {
+  const pending = await store.scalar<number>(
+    `SELECT count(*)::INTEGER FROM cases WHERE status IN (${QUEUED_STATUSES_SQL})
+       AND (dispatched_priority IS NULL OR dispatched_priority <> ${PRIORITY_SQL('risk_score')})`,
+  );
+  if (pending === 0) return { dispatched: 0, reprioritized: 0, redis_available: true, message: '没有待派发的案件 nothing to dispatch' };
+  const ping = await checkRedis(settings);
+  if (!ping.ok) {
+    return { dispatched: 0, reprioritized: 0, redis_available: false, message: redisUnavailableMessage(settings, ping.error, `${pending} 个案件 cases`) };
+  }
+  const rows = await store.all<{ case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number; was_sent: boolean }>(
+    `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority, dispatched_priority IS NOT NULL AS was_sent
+     FROM cases WHERE status IN (${QUEUED_STATUSES_SQL})
+       AND (dispatched_priority IS NULL OR dispatched_priority <> ${PRIORITY_SQL('risk_score')})
+     ORDER BY admdvs, case_id`,
+  );
+  const conn = openRedis(settings);
+  const queues = new Map<string, Queue<CaseJobData>>();
+  const queueFor = (admdvs: string) => {
+    let q = queues.get(admdvs);
+    if (!q) queues.set(admdvs, (q = inspectionQueue(conn, settings, admdvs)));
+    return q;
+  };
+  let dispatched = 0;
+  let reprioritized = 0;
+  try {
+    const fresh = rows.filter((r) => !r.was_sent);
+    for (const [admdvs, group] of groupBy(fresh, (r) => r.admdvs)) {
+      const q = queueFor(admdvs);
+      for (let i = 0; i < group.length; i += CHUNK) {
+        const chunk = group.slice(i, i + CHUNK);
+        await q.addBulk(chunk.map((r) => ({ name: CASE_JOB_NAME, data: jobData(r), opts: caseJobOptions(r.case_id, r.priority) })));
+        dispatched += chunk.length;
+      }
+    }
+    for (const r of rows.filter((x) => x.was_sent)) {
+      const q = queueFor(r.admdvs);
+      const job = await Job.fromId<CaseJobData>(q, r.case_id);
+      if (!job) {
+        await q.add(CASE_JOB_NAME, jobData(r), caseJobOptions(r.case_id, r.priority));
+        dispatched++;
+        continue;
+      }
+      const state = await job.getState();
+      if (state === 'waiting' || state === 'prioritized') await job.changePriority({ priority: r.priority });
+      else if (state === 'failed') await job.retry('failed');
+      reprioritized++;
+    }
+    await markDispatched(store, rows.map((r) => ({ case_id: r.case_id, priority: r.priority })));
+  } finally {
+    await Promise.all([...queues.values()].map((q) => q.close()));
+    await conn.quit().catch(() => conn.disconnect());
+  }
+  return {
+    dispatched,
+    reprioritized,
+    redis_available: true,
+    message: `已派发 ${dispatched} 个案件，调整优先级 ${reprioritized} 个 (dispatched ${dispatched} cases, re-prioritised ${reprioritized})`,
+  };
+}
+
+function jobData(r: { case_id: string; admdvs: string; risk_score: number; subject_type: string }): CaseJobData {
+  return { case_id: r.case_id, admdvs: r.admdvs, risk_score: r.risk_score, subject_type: r.subject_type };
+}
+
+export async function markDispatched(store: Store, rows: { case_id: string; priority: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await store.transaction(async () => {
+    await store.run('CREATE OR REPLACE TEMP TABLE fw_dispatched (case_id VARCHAR, priority INTEGER)');
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000);
+      await store.run(
+        `INSERT INTO fw_dispatched SELECT unnest($1::VARCHAR[]), unnest($2::INTEGER[])`,
+        [listValue(chunk.map((r) => r.case_id)), listValue(chunk.map((r) => r.priority))],
+      );
+    }
+    await store.run(`UPDATE cases SET dispatched_priority = d.priority, dispatched_at = now() FROM fw_dispatched d WHERE cases.case_id = d.case_id`);
+    await store.run('DROP TABLE fw_dispatched');
+  });
+}
+
+export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}

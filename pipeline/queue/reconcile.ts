@@ -1,0 +1,91 @@
+import { Job } from 'bullmq';
+import { listValue } from '@duckdb/node-api';
+import type { Store } from '../store/store.ts';
+import { PRIORITY_SQL } from '../cases/score.ts';
+import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
+import { CASE_JOB_NAME, LIVE_JOB_TYPES, caseJobOptions, inspectionQueue, markDispatched } from './dispatch.ts';
+import { checkRedis, openRedis, redisUnavailableMessage, type RedisSettings } from './redis.ts';
+
+export interface ReconcileSummary {
+  readded: number;
+  removed: number;
+  retried: number;
+  left_locked: number;
+  redis_available: boolean;
+  message: string;
+}
+
+/**
+ * Makes Redis agree with DuckDB (the source of truth): every open case missing from its region's queue is
+ * re-enqueued, every decided/closed (or unknown) case still in Redis is removed, failed jobs of open cases go
+ * back to waiting. Run at start-up and on a schedule, so a FLUSHALL on Redis loses nothing.
+ */
+export async function reconcileQueues(store: Store, settings: RedisSettings): Promise<ReconcileSummary> {
+  const ping = await checkRedis(settings);
+  if (!ping.ok) {
+    return { readded: 0, removed: 0, retried: 0, left_locked: 0, redis_available: false, message: redisUnavailableMessage(settings, ping.error, '案件 cases') };
+  }
+  const regions = (await store.all<{ admdvs: string }>('SELECT DISTINCT admdvs FROM cases ORDER BY admdvs')).map((r) => r.admdvs);
+  const conn = openRedis(settings);
+  const out = { readded: 0, removed: 0, retried: 0, left_locked: 0 };
+  try {
+    for (const admdvs of regions) {
+      const q = inspectionQueue(conn, settings, admdvs);
+      try {
+        const live = new Set(await q.getRanges(LIVE_JOB_TYPES, 0, -1, true));
+        const failed = new Set(await q.getRanges(['failed'], 0, -1, true));
+        const completed = await q.getRanges(['completed'], 0, -1, true);
+        const open = await store.all<{ case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number }>(
+          `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority
+           FROM cases WHERE admdvs = $1 AND status IN (${QUEUED_STATUSES_SQL})`,
+          [admdvs],
+        );
+        const openIds = new Set(open.map((c) => c.case_id));
+        for (const id of completed) {
+          if (openIds.has(id)) await q.remove(id);
+        }
+        const missing = open.filter((c) => !live.has(c.case_id));
+        for (let i = 0; i < missing.length; i += 1000) {
+          await q.addBulk(
+            missing.slice(i, i + 1000).map((c) => ({
+              name: CASE_JOB_NAME,
+              data: { case_id: c.case_id, admdvs: c.admdvs, risk_score: c.risk_score, subject_type: c.subject_type },
+              opts: caseJobOptions(c.case_id, c.priority),
+            })),
+          );
+        }
+        out.readded += missing.length;
+        await markDispatched(store, missing.map((c) => ({ case_id: c.case_id, priority: c.priority })));
+        if (missing.length > 0) {
+          // Their locks (if any) went with Redis: the inspector must take them again.
+          await store.exclusive(() =>
+            store.run('UPDATE cases SET queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL WHERE list_contains($1, case_id)', [
+              listValue(missing.map((c) => c.case_id)),
+            ]),
+          );
+        }
+        for (const id of failed) {
+          if (!openIds.has(id)) continue;
+          const job = await Job.fromId(q, id);
+          await job?.retry('failed');
+          out.retried++;
+        }
+        for (const id of live) {
+          if (openIds.has(id)) continue;
+          // 0 = still locked by an inspector: removed on a later pass, after the lock ends
+          if ((await q.remove(id)) === 1) out.removed++;
+          else out.left_locked++;
+        }
+      } finally {
+        await q.close();
+      }
+    }
+  } finally {
+    await conn.quit().catch(() => conn.disconnect());
+  }
+  return {
+    ...out,
+    redis_available: true,
+    message: `队列已核对：补入 ${out.readded}，移除 ${out.removed}，重试 ${out.retried} (reconciled: re-added ${out.readded}, removed ${out.removed}, retried ${out.retried}${out.left_locked ? `, ${out.left_locked} still locked` : ''})`,
+  };
+}
