@@ -31,12 +31,14 @@ CREATE TABLE referral_deliveries (
   referral_id VARCHAR NOT NULL,
   department_id VARCHAR NOT NULL,        -- e.g. civil_affairs-421000
   department VARCHAR NOT NULL,           -- civil_affairs | agri_rural
-  status VARCHAR NOT NULL,               -- pending | queued | delivered | dead_letter | file_only
+  channels VARCHAR[] NOT NULL,           -- webhook and/or file
+  status VARCHAR NOT NULL,               -- webhook: pending | queued | delivered | dead_letter; file only: pending_file | delivered
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error VARCHAR,
   delivered_at TIMESTAMPTZ,
-  receipt JSON,                          -- webhook: {http_status, body}; file drop: [{file, sha256}]
+  webhook_receipt JSON,                  -- {http_status, body, idempotency_key}
   file_delivered_at TIMESTAMPTZ,
+  file_receipt JSON,                     -- [{file, sha256, rows}]
   created_at TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (referral_id, department_id)
 );
