@@ -61,6 +61,14 @@ CREATE VIEW holiday_calendar AS
   SELECT day, kind, name FROM ref_holiday WHERE day NOT IN (SELECT day FROM holiday_override)
   UNION ALL
   SELECT day, kind, 'config' AS name FROM holiday_override WHERE kind IN ('holiday', 'workday');
+
+-- Institution level tier used as the peer group of provider-level statistics (interfaces.md hosp_lv):
+-- 01–04 三级, 05–07 and 13 二级, 08–10 and 14 一级, anything else as written (11 无等级, 12, missing).
+CREATE MACRO fw_level_tier(lv) AS CASE
+  WHEN lv IN ('01', '02', '03', '04') THEN '三级'
+  WHEN lv IN ('05', '06', '07', '13') THEN '二级'
+  WHEN lv IN ('08', '09', '10', '14') THEN '一级'
+  ELSE 'hosp_lv ' || coalesce(lv, '未填') END;
 `;
 }
 

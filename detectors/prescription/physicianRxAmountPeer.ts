@@ -1,0 +1,23 @@
+import type { Detector } from '../types.ts';
+
+/** A physician's drug amount per outpatient visit for one diagnosis far above peers (医师画像). */
+export const detector: Detector = {
+  id: 'physician_rx_amount_peer',
+  version: 1,
+  family: 'prescription',
+  gz_code: null,
+  title_zh: '医师同诊断次均处方金额显著高于同行',
+  title_en: "Physician's prescription amount per visit for one diagnosis far above peers",
+  result_type: 'suspicious',
+  legal_basis: '《医疗保障基金使用监督管理条例》第三十八条（过度诊疗、超量开药）',
+  subject_type: 'physician',
+  params: {
+    min_visits: { default: 10, unit: '次', description_zh: '医师该诊断最少就诊次数 (minimum visits of the diagnosis per physician)' },
+    min_peers: { default: 8, unit: '人', description_zh: '同组最少医师数，不足则跳过 (smaller peer groups are skipped)' },
+    z_threshold: { default: 3, unit: 'z', description_zh: 'ln(次均金额) 稳健 z 分数阈值 (robust z on ln mean amount)' },
+    min_ratio: { default: 2, unit: 'ratio', description_zh: '次均金额 / 同行中位数 下限 (mean ÷ peer median)' },
+    spread_floor: { default: 0.05, unit: 'ln', description_zh: 'z 分母下限 (floor of 1.4826·MAD on the ln scale)' },
+  },
+  lookbackDays: 0,
+  sql: 'prescription/physician_rx_amount_peer.sql',
+};

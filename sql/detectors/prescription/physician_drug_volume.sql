@@ -1,0 +1,41 @@
+-- physician_drug_volume: a physician's (fixmedins_code, bilg_dr_codg) volume Σ cnt of one drug (list_type
+-- 101/102) in the window, against every physician who prescribed that drug in the window (all regions).
+-- Score = robust z on ln(volume): (ln x − median ln) / max(1.4826 × MAD ln, p.spread_floor). Fires when
+-- z ≥ p.z_threshold and volume ≥ p.min_ratio × peer median (NHSA case: nicotinamide at 200× the average).
+-- Drugs with fewer than p.min_peers prescribing physicians are skipped.
+-- Amount at risk = (volume − peer median) × the physician's mean unit price of the drug.
+WITH win AS (
+  SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
+),
+vol AS (
+  SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg AS drug, any_value(fe.hilist_name) AS drug_name,
+         any_value(f.admdvs) AS admdvs, sum(fe.cnt)::DOUBLE AS volume, sum(fe.det_item_fee_sumamt)::DOUBLE AS amount,
+         count(*) AS lines, count(DISTINCT fe.psn_no) AS persons, max(fe.fee_ocur_time)::DATE AS last_date
+  FROM clean_fee fe JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code CROSS JOIN win
+  WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL AND fe.cnt > 0
+    AND fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  GROUP BY fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg
+),
+grp AS (
+  SELECT drug, count(*) AS n, median(ln(volume)) AS med_ln, mad(ln(volume)) AS mad_ln, median(volume) AS med,
+         avg(volume) AS mean FROM vol GROUP BY drug
+),
+scored AS (
+  SELECT v.*, g.n, g.med_ln, g.mad_ln, g.med, g.mean, p.z_threshold, p.min_ratio, p.min_peers,
+         (ln(v.volume) - g.med_ln) / greatest(1.4826 * g.mad_ln, p.spread_floor) AS z
+  FROM vol v JOIN grp g USING (drug) JOIN params p ON p.admdvs = v.admdvs
+)
+SELECT NULL::VARCHAR AS psn_no, fixmedins_code, bilg_dr_codg, NULL::VARCHAR AS mdtrt_id, NULL::VARCHAR AS setl_id,
+       []::VARCHAR[] AS feedetl_sn, admdvs,
+       json_object('med_list_codg', drug, 'hilist_name', drug_name, 'volume', round(volume, 4), 'amount', round(amount, 2),
+                   'lines', lines, 'persons', persons, 'ratio_to_peer_median', round(volume / med, 2),
+                   'ratio_to_peer_mean', round(volume / mean, 2), 'period_from', win.window_from, 'period_to', win.window_to,
+                   'amount_basis', '(用量 − 同药医师中位数) × 本人平均单价 (volume − peer median) × own mean unit price (estimate)') AS measured,
+       json_object('z_threshold', z_threshold, 'min_ratio', min_ratio, 'min_peers', min_peers) AS threshold,
+       json_object('group', '开具同一药品的医师 physicians prescribing ' || drug || ' (robust z on ln volume; spread = MAD of ln)',
+                   'size', n, 'median', round(med, 4), 'spread', round(mad_ln, 4), 'score', round(z, 2)) AS peer,
+       round((volume - med) * amount / volume, 2)::DECIMAL(14, 2) AS amount_at_risk,
+       last_date AS activity_date,
+       drug || ':' || strftime(win.window_from, '%Y-%m-%d') || '..' || strftime(win.window_to, '%Y-%m-%d') AS evidence_key
+FROM scored CROSS JOIN win
+WHERE n >= min_peers AND z >= z_threshold AND volume >= min_ratio * med
