@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importKnowledgeBase } from '../../pipeline/kb/import.ts';
+import { knowledgeBaseStatus, listKbVersions } from '../../pipeline/kb/status.ts';
+import type { Store } from '../../pipeline/store/store.ts';
+import { tempDir, tempStore } from '../helpers.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const KP_DIR = join(repoRoot, '..', 'shared', 'reference', 'nhsa-knowledge-points');
+
+/** A one-file knowledge base: 8-1 daily frequency with the given rows [name, limit, unit, code]. */
+async function writeFrequencyFile(path: string, rows: [string, number, string, string][]): Promise<void> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('“医疗服务项目限定频次”规则对应知识点明细');
+  ws.addRow(['序号', '项目名称', '限制数量', '数量单位', '项目编码']);
+  rows.forEach((r, i) => ws.addRow([i + 1, ...r]));
+  await wb.xlsx.writeFile(path);
+}
+
+describe('kb import of the published files', () => {
+  let store: Store;
+  let cleanup: () => void;
+  beforeAll(async () => {
+    ({ store, cleanup } = await tempStore());
+  });
+  afterAll(() => cleanup());
+
+  it('starts empty: the status says there is nothing to check', async () => {
+    expect(await knowledgeBaseStatus(store)).toEqual({ version_id: null, points: 0, effective_date: null, versions: [], rule_classes: {} });
+  });
+
+  it('stores a version with its points, codes and pairs, in force from its effective date', async () => {
+    const r = await importKnowledgeBase(store, [KP_DIR], { effectiveDate: '2026-01-01' });
+    expect(r.status).toBe('imported');
+    expect(r.version_id).toBe(`kb-20260101-${r.content_hash.slice(0, 10)}`);
+    expect([r.points, r.codes, r.files.length, r.problems.length]).toEqual([2692, 15618, 14, 1]);
+    const counts = await store.one(
+      `SELECT (SELECT count(*) FROM kb_current_points)::INTEGER AS points,
+              (SELECT count(*) FROM kb_current_codes)::INTEGER AS codes,
+              (SELECT count(*) FROM kb_current_pairs)::INTEGER AS pairs,
+              (SELECT count(*) FROM kb_points_asof(DATE '2025-12-31'))::INTEGER AS before_effective`,
+    );
+    expect(counts).toEqual({ points: 2692, codes: 15618, pairs: 900, before_effective: 0 });
+    const hysteroscopy = await store.all(
+      `SELECT kp_id, item_name, sex FROM kb_current_codes WHERE code = '002101030300000'`,
+    );
+    expect(hysteroscopy).toEqual([{ kp_id: 'sex_limit:service:4', item_name: '子宫造影', sex: '2' }]);
+    const status = await knowledgeBaseStatus(store);
+    expect(status).toMatchObject({ version_id: r.version_id, points: 2692, effective_date: '2026-01-01' });
+    expect(status.rule_classes).toMatchObject({ sex_limit: 871, duplicate_charge: 900, daily_frequency: 67, age_limit: 1 });
+  }, 30_000);
+
+  it('re-importing the same files is a no-op reported as unchanged', async () => {
+    const again = await importKnowledgeBase(store, [KP_DIR], { effectiveDate: '2026-06-01' });
+    expect(again.status).toBe('unchanged');
+    expect(again.effective_date).toBe('2026-01-01');
+    expect(await store.scalar('SELECT count(*)::INTEGER FROM kb_versions')).toBe(1);
+    expect(await store.scalar('SELECT count(*)::INTEGER FROM kb_points')).toBe(2692);
+  }, 30_000);
+
+  it('a later file replaces only its own kind; a future version is not yet in force', async () => {
+    const t = tempDir('fw-kb-');
+    try {
+      const f = join(t.dir, '【第八批-1】项目规则库（限定频次）2027.xlsx');
+      await writeFrequencyFile(f, [['住院诊查费', 2, '日', '001102000050000']]);
+      const r = await importKnowledgeBase(store, [f], { effectiveDate: '2026-03-01' });
+      expect(r.status).toBe('imported');
+      const daily = await store.all(`SELECT item_name, per_day_max FROM kb_current_points WHERE rule_class = 'daily_frequency'`);
+      expect(daily).toEqual([{ item_name: '住院诊查费', per_day_max: 2 }]);
+      const status = await knowledgeBaseStatus(store);
+      expect(status.points).toBe(2692 - 67 + 1);
+      expect(status.version_id).toBe(r.version_id);
+      expect(status.versions).toHaveLength(2);
+      // as of a date before the new file, the old 67 points are in force
+      expect((await knowledgeBaseStatus(store, '2026-02-01')).rule_classes.daily_frequency).toBe(67);
+
+      const future = join(t.dir, 'future.xlsx');
+      await writeFrequencyFile(future, [['住院诊查费', 3, '日', '001102000050000']]);
+      await importKnowledgeBase(store, [future], { effectiveDate: '2999-01-01' });
+      expect(await store.scalar(`SELECT per_day_max FROM kb_current_points WHERE rule_class = 'daily_frequency'`)).toBe(2);
+      const list = await listKbVersions(store);
+      expect(list.map((v) => [v.effective_date, v.points, v.current_kinds.length, v.kinds.length])).toEqual([
+        ['2999-01-01', 1, 0, 1],
+        ['2026-03-01', 1, 1, 1],
+        ['2026-01-01', 2692, 13, 14],
+      ]);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('fundwatch kb (CLI)', () => {
+  const t = tempDir('fw-kbcli-');
+  afterAll(() => t.cleanup());
+  const run = promisify(execFile);
+  const cli = (...args: string[]) =>
+    run('node', [join(repoRoot, 'pipeline/cli/fundwatch.js'), '--db', join(t.dir, 'fw.duckdb'), ...args], { cwd: t.dir });
+
+  it('imports with --json, reports problems on stderr, then says no change', async () => {
+    const f = join(t.dir, 'freq.xlsx');
+    await writeFrequencyFile(f, [
+      ['住院诊查费', 1, '日', '001102000050000'],
+      ['坏行', 1, '月', '001102000040000'],
+    ]);
+    const first = await cli('kb', 'import', f, '--effective', '2026-01-01', '--json');
+    const out = JSON.parse(first.stdout) as { status: string; points: number; problems: unknown[] };
+    expect(out).toMatchObject({ status: 'imported', points: 1, problems: [{ file: 'freq.xlsx', row: 3 }] });
+    expect(first.stderr).toContain('freq.xlsx 工作表 sheet "“医疗服务项目限定频次”规则对应知识点明细" 第 3 行 row: 数量单位 "月" 无法识别');
+    const second = await cli('kb', 'import', f);
+    expect(second.stdout).toContain('内容未变化 no change');
+    const list = await cli('kb', 'list', '--json');
+    const lines = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { points: number; effective_date: string });
+    expect(lines.map((l) => [l.effective_date, l.points])).toEqual([['2026-01-01', 1]]);
+    await expect(cli('kb', 'import', f, '--effective', '2026-13-01')).rejects.toMatchObject({ code: 2 });
+  }, 30_000);
+});
