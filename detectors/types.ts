@@ -28,6 +28,9 @@
  *                            the alert id is a hash of (detector id, subject keys, evidence_key)
  */
 
+import type { Store } from '../pipeline/store/store.ts';
+import type { FundwatchConfig } from '../pipeline/config.ts';
+
 export type Family =
   | 'impersonation'
   | 'upcoding'
@@ -81,4 +84,10 @@ export interface Detector {
   sql: string;
   /** True for knowledge-point rules: a run with an empty knowledge base warns loudly. */
   usesKnowledgeBase?: boolean;
+  /**
+   * Optional: called by the engine with the run's config before the SQL runs (e.g. to write config-driven
+   * reference rows such as the holiday overrides of `weekend_holiday_activity`). Must be idempotent and
+   * must not open its own transaction (the engine may already be inside one).
+   */
+  prepare?: (store: Store, config: FundwatchConfig) => Promise<void>;
 }
