@@ -1,0 +1,66 @@
+import type { Store } from '../../pipeline/store/store.ts';
+import { configSection, type FundwatchConfig } from '../../pipeline/config.ts';
+import type { Detector } from '../types.ts';
+
+/**
+ * Share of visits on rest days (weekends that are not 调休 working days, and official holidays) far above
+ * same-type, same-level providers. Calendar: view holiday_calendar = the official 2025–2026 calendar shipped
+ * in migration 008 (data/reference/holidays) with the overrides of config section `holidays`.
+ */
+export const detector: Detector = {
+  id: 'weekend_holiday_activity',
+  version: 1,
+  family: 'provider_pattern',
+  gz_code: null,
+  title_zh: '机构周末及节假日就诊占比显著高于同级机构',
+  title_en: 'Weekend and holiday activity far above same-level peers',
+  result_type: 'suspicious',
+  legal_basis: '《医疗保障基金使用监督管理条例》第四十条（虚构医药服务项目）',
+  subject_type: 'provider',
+  params: {
+    min_visits: { default: 100, unit: '次', description_zh: '机构最少就诊量，不足不参与比较 (providers with fewer visits are skipped)' },
+    min_peers: { default: 5, unit: '家', description_zh: '同组最少机构数，不足则跳过 (smaller peer groups are skipped)' },
+    z_threshold: { default: 3, unit: 'z', description_zh: '稳健 z 分数阈值 (robust z on the share)' },
+    min_share_gap: { default: 0.15, unit: 'ratio', description_zh: '高出同组中位数的最小占比差 (minimum share above the peer median)' },
+    spread_floor: { default: 0.02, unit: 'ratio', description_zh: 'z 分母下限 (floor of 1.4826·MAD)' },
+  },
+  lookbackDays: 0,
+  sql: 'provider_pattern/weekend_holiday_activity.sql',
+  prepare: applyHolidayConfig,
+};
+
+export interface HolidayConfig {
+  /** Dates that are rest days (YYYY-MM-DD). */
+  holidays?: string[];
+  /** Dates that are working days (调休上班). */
+  workdays?: string[];
+  /** Dates whose official entry is dropped (they follow the weekday rule). */
+  normal?: string[];
+}
+
+/**
+ * Rewrites table holiday_override from config section `holidays` (see data/reference/holidays/README.md).
+ * Bad entries throw, naming the key and value.
+ */
+export async function applyHolidayConfig(store: Store, config: FundwatchConfig): Promise<void> {
+  const section = configSection<HolidayConfig>(config, 'holidays');
+  const rows: [string, string][] = [];
+  const seen = new Map<string, string>();
+  for (const kind of ['holidays', 'workdays', 'normal'] as const) {
+    const list = section[kind];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new Error(`配置项 holidays.${kind} 必须是日期数组 (config holidays.${kind} must be an array of YYYY-MM-DD)`);
+    for (const day of list) {
+      if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) {
+        throw new Error(`配置项 holidays.${kind} 日期无效 (config holidays.${kind}: bad date ${JSON.stringify(day)})`);
+      }
+      const k = kind === 'holidays' ? 'holiday' : kind === 'workdays' ? 'workday' : 'normal';
+      const before = seen.get(day);
+      if (before && before !== k) throw new Error(`配置项 holidays: ${day} 同时列为 ${before} 与 ${k} (listed twice with different kinds)`);
+      if (!before) rows.push([day, k]);
+      seen.set(day, k);
+    }
+  }
+  await store.run('DELETE FROM holiday_override');
+  for (const [day, kind] of rows) await store.run('INSERT INTO holiday_override VALUES ($1::DATE, $2)', [day, kind]);
+}

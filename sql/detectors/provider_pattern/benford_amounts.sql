@@ -1,0 +1,64 @@
+-- benford_amounts: first-digit test (Benford) on a provider's settlement totals (medfee_sumamt ≥ p.min_amount,
+-- settled in the window), with Nigrini's mean absolute deviation MAD = mean over d = 1..9 of
+-- |observed share − log10(1 + 1/d)|: ≤ 0.006 close conformity, ≤ 0.012 acceptable, ≤ 0.015 marginal,
+-- above p.mad_nonconformity (0.015) nonconformity. Providers with fewer than p.min_sample amounts are skipped.
+-- Because catalogue prices make some providers' amounts naturally lumpy, a hit also needs the provider's MAD
+-- to stand out from the other tested providers: (MAD − median) / max(1.4826 × MAD of MADs, p.spread_floor)
+-- ≥ p.min_peer_z, with at least p.min_peers tested providers (set min_peer_z to 0 to test against Benford only).
+-- Amount at risk = Σ over over-represented digits of (observed − expected count) × mean amount with that digit.
+WITH win AS (
+  SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
+),
+amt AS (
+  SELECT s.fixmedins_code, f.admdvs, s.medfee_sumamt::DOUBLE AS x, s.setl_time::DATE AS d,
+         left(ltrim(replace(s.medfee_sumamt::DECIMAL(14, 2)::VARCHAR, '.', ''), '0'), 1)::INTEGER AS digit
+  FROM clean_setl s
+  JOIN fixmedins f ON f.fixmedins_code = s.fixmedins_code
+  JOIN params p ON p.admdvs = f.admdvs
+  CROSS JOIN win
+  WHERE s.setl_time::DATE BETWEEN win.window_from AND win.window_to AND s.medfee_sumamt >= p.min_amount
+),
+prov AS (
+  SELECT a.fixmedins_code, any_value(a.admdvs) AS admdvs, count(*) AS n, max(a.d) AS last_date
+  FROM amt a JOIN params p ON p.admdvs = a.admdvs
+  GROUP BY a.fixmedins_code HAVING count(*) >= any_value(p.min_sample)
+),
+digit_counts AS (
+  SELECT pr.fixmedins_code, dg.digit, log10(1 + 1 / dg.digit) AS expected,
+         count(a.x) AS cnt, avg(a.x) AS mean_x
+  FROM prov pr
+  CROSS JOIN (SELECT unnest(range(1, 10)) AS digit) dg
+  LEFT JOIN amt a ON a.fixmedins_code = pr.fixmedins_code AND a.digit = dg.digit
+  GROUP BY pr.fixmedins_code, dg.digit
+),
+tested AS (
+  SELECT pr.*, avg(abs(dc.cnt / pr.n - dc.expected)) AS mad_benford,
+         list(round(dc.cnt / pr.n, 4) ORDER BY dc.digit) AS observed,
+         sum(CASE WHEN dc.cnt > dc.expected * pr.n THEN (dc.cnt - dc.expected * pr.n) * dc.mean_x ELSE 0 END) AS excess_amount
+  FROM prov pr JOIN digit_counts dc USING (fixmedins_code)
+  GROUP BY ALL
+),
+grp AS (SELECT count(*) AS n_peers, median(mad_benford) AS med, mad(mad_benford) AS mad FROM tested),
+scored AS (
+  SELECT t.*, g.*, p.min_sample, p.min_amount, p.min_peers, p.min_peer_z, p.mad_close, p.mad_acceptable, p.mad_nonconformity,
+         (t.mad_benford - g.med) / greatest(1.4826 * g.mad, p.spread_floor) AS z
+  FROM tested t CROSS JOIN grp g JOIN params p ON p.admdvs = t.admdvs
+)
+SELECT NULL::VARCHAR AS psn_no, fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, NULL::VARCHAR AS mdtrt_id,
+       NULL::VARCHAR AS setl_id, []::VARCHAR[] AS feedetl_sn, admdvs,
+       json_object('amounts', n, 'mad', round(mad_benford, 5),
+                   'conformity', CASE WHEN mad_benford <= mad_close THEN 'close' WHEN mad_benford <= mad_acceptable THEN 'acceptable'
+                                      WHEN mad_benford <= mad_nonconformity THEN 'marginal' ELSE 'nonconformity' END,
+                   'observed_first_digit_shares', observed,
+                   'expected_first_digit_shares', [0.301, 0.1761, 0.1249, 0.0969, 0.0792, 0.0669, 0.058, 0.0512, 0.0458],
+                   'period_from', win.window_from, 'period_to', win.window_to,
+                   'amount_basis', '超出 Benford 期望的首位数字笔数 × 该数字平均金额 excess count of over-represented first digits × their mean amount (estimate)') AS measured,
+       json_object('mad_nonconformity', mad_nonconformity, 'mad_acceptable', mad_acceptable, 'mad_close', mad_close,
+                   'min_sample', min_sample, 'min_amount', min_amount, 'min_peer_z', min_peer_z, 'min_peers', min_peers) AS threshold,
+       json_object('group', '样本量达标的全部机构 all providers with ≥ ' || min_sample::INTEGER || ' amounts (Nigrini MAD; spread = MAD of MADs)',
+                   'size', n_peers, 'median', round(med, 5), 'spread', round(mad, 5), 'score', round(z, 2)) AS peer,
+       round(excess_amount, 2)::DECIMAL(14, 2) AS amount_at_risk,
+       last_date AS activity_date,
+       strftime(win.window_from, '%Y-%m-%d') || '..' || strftime(win.window_to, '%Y-%m-%d') AS evidence_key
+FROM scored CROSS JOIN win
+WHERE mad_benford > mad_nonconformity AND n_peers >= min_peers AND z >= min_peer_z

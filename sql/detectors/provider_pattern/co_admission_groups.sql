@@ -1,0 +1,66 @@
+-- co_admission_groups (结伙住院): pairs of persons admitted (med_type 2x) to the same provider within
+-- p.admit_window_days of each other on at least p.min_co_admissions distinct occasions (counted as the smaller
+-- of the two persons' distinct stays involved) in the scanned history up to the window end. A provider fires
+-- when its persons in such pairs number at least p.min_group_persons and its latest co-admission falls in the
+-- window. Peer evidence: the number of such persons at providers of the same type and level tier.
+-- Amount at risk = Σ cost of the co-admitted stays of those pairs (the whole stays are in question).
+WITH win AS (
+  SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
+),
+stay AS (
+  SELECT m.mdtrt_id, any_value(m.psn_no) AS psn_no, any_value(m.fixmedins_code) AS fixmedins_code,
+         any_value(m.begntime)::DATE AS adm_date, sum(s.medfee_sumamt)::DOUBLE AS cost
+  FROM clean_mdtrt m JOIN clean_setl s ON s.mdtrt_id = m.mdtrt_id CROSS JOIN win
+  WHERE m.med_type LIKE '2%' AND m.begntime::DATE BETWEEN win.scan_from AND win.window_to
+  GROUP BY m.mdtrt_id
+),
+pair_stay AS (
+  SELECT a.fixmedins_code, a.psn_no AS psn_a, b.psn_no AS psn_b, a.mdtrt_id AS stay_a, b.mdtrt_id AS stay_b,
+         greatest(a.adm_date, b.adm_date) AS d
+  FROM stay a
+  JOIN fixmedins f ON f.fixmedins_code = a.fixmedins_code
+  JOIN params p ON p.admdvs = f.admdvs
+  JOIN stay b ON b.fixmedins_code = a.fixmedins_code AND a.psn_no < b.psn_no
+   AND abs(date_diff('day', a.adm_date, b.adm_date)) <= p.admit_window_days
+),
+pair AS (
+  SELECT ps.fixmedins_code, psn_a, psn_b, least(count(DISTINCT stay_a), count(DISTINCT stay_b)) AS times,
+         list(DISTINCT stay_a) || list(DISTINCT stay_b) AS stays, max(d) AS last_date
+  FROM pair_stay ps GROUP BY ps.fixmedins_code, psn_a, psn_b
+),
+repeated AS (
+  SELECT pair.* FROM pair JOIN fixmedins f ON f.fixmedins_code = pair.fixmedins_code
+  JOIN params p ON p.admdvs = f.admdvs WHERE times >= p.min_co_admissions
+),
+prov_group AS (
+  SELECT fixmedins_code, count(*) AS pairs, max(times) AS max_times, max(last_date) AS last_date,
+         list_sort(list_distinct(flatten(list([psn_a, psn_b])))) AS persons,
+         list_sort(list_distinct(flatten(list(stays)))) AS stays
+  FROM repeated GROUP BY fixmedins_code
+),
+all_prov AS (
+  SELECT f.fixmedins_code, f.admdvs,
+         coalesce(f.fixmedins_type, '?') || ' · ' || fw_level_tier(f.hosp_lv) AS peer_group,
+         coalesce(len(g.persons), 0) AS persons_n
+  FROM fixmedins f LEFT JOIN prov_group g ON g.fixmedins_code = f.fixmedins_code
+  WHERE f.fixmedins_code IN (SELECT fixmedins_code FROM stay)
+),
+grp AS (SELECT peer_group, count(*) AS n, median(persons_n) AS med, mad(persons_n) AS mad FROM all_prov GROUP BY peer_group)
+SELECT NULL::VARCHAR AS psn_no, g.fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, NULL::VARCHAR AS mdtrt_id,
+       NULL::VARCHAR AS setl_id, []::VARCHAR[] AS feedetl_sn, ap.admdvs,
+       json_object('persons', g.persons, 'persons_count', len(g.persons), 'pairs', g.pairs,
+                   'max_co_admissions', g.max_times, 'stays', g.stays, 'stays_count', len(g.stays),
+                   'amount_basis', '结伙住院涉及住院的总费用 total cost of the co-admitted stays') AS measured,
+       json_object('admit_window_days', p.admit_window_days, 'min_co_admissions', p.min_co_admissions,
+                   'min_group_persons', p.min_group_persons) AS threshold,
+       json_object('group', '同类型同级别机构 ' || ap.peer_group || ' (persons in repeated co-admission pairs; spread = MAD)',
+                   'size', gr.n, 'median', gr.med, 'spread', gr.mad,
+                   'score', round((len(g.persons) - gr.med) / greatest(1.4826 * gr.mad, 1), 2)) AS peer,
+       round((SELECT sum(st.cost) FROM stay st WHERE list_contains(g.stays, st.mdtrt_id)), 2)::DECIMAL(14, 2) AS amount_at_risk,
+       g.last_date AS activity_date,
+       strftime(g.last_date, '%Y-%m') AS evidence_key
+FROM prov_group g
+JOIN all_prov ap ON ap.fixmedins_code = g.fixmedins_code
+JOIN grp gr ON gr.peer_group = ap.peer_group
+JOIN params p ON p.admdvs = ap.admdvs
+WHERE len(g.persons) >= p.min_group_persons
