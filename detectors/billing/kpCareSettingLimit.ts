@@ -1,0 +1,25 @@
+import type { Detector } from '../types.ts';
+
+/** Drug payable only for inpatients (知识库第四批 限定就医方式) billed outside a stay. */
+export const detector: Detector = {
+  id: 'kp_care_setting_limit',
+  version: 1,
+  family: 'billing',
+  gz_code: null,
+  title_zh: '药品限就医方式（限住院）',
+  title_en: 'Inpatient-only drug billed outside a stay',
+  result_type: 'violation',
+  legal_basis: '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库（2025版）药品限就医方式，知识库第四批（限定就医方式）',
+  subject_type: 'visit',
+  params: {
+    inpatient_med_types: { default: '2,52', unit: 'med_type', description_zh: '住院类医疗类别前缀，逗号分隔 (inpatient med_type prefixes)' },
+    emergency_med_types: {
+      default: '13',
+      unit: 'med_type',
+      description_zh: '急诊医疗类别前缀；“限急诊或住院患者”药品在急诊就诊中可支付 (emergency med_type prefixes)',
+    },
+  },
+  lookbackDays: 0,
+  sql: 'billing/kp_care_setting_limit.sql',
+  usesKnowledgeBase: true,
+};

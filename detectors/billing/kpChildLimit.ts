@@ -1,0 +1,28 @@
+import type { Detector } from '../types.ts';
+
+/**
+ * Drug or service limited to an age group billed outside it: 儿童/婴幼儿/新生儿 (知识库第一批 限定年龄对象) and
+ * 法定就业年龄 (第八批-2, 职业功能训练). The age bounds are parameters, per pooling region.
+ */
+export const detector: Detector = {
+  id: 'kp_child_limit',
+  version: 1,
+  family: 'billing',
+  gz_code: 'GZ10000101007000',
+  title_zh: '药品/医疗服务项目限定年龄（限儿童、限新生儿、限就业年龄）',
+  title_en: 'Drug or service limited to children (or another age group) billed outside it',
+  result_type: 'violation',
+  legal_basis:
+    '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 药品限儿童使用 (GZ10000101007000) / 项目限儿童 (GZ10000102006000) / 项目限新生儿 (GZ10000102005000) / 项目限年龄，知识库第一批（限定年龄对象）、第八批-2（限定年龄）',
+  subject_type: 'visit',
+  params: {
+    child_max_age: { default: 18, unit: '岁', description_zh: '“儿童”上限：结算日年龄（周岁）达到此值即违规 (children: age at billing >= this is a violation)' },
+    infant_max_age: { default: 3, unit: '岁', description_zh: '“婴幼儿”上限（周岁）(infants: age >= this is a violation)' },
+    newborn_max_days: { default: 28, unit: '天', description_zh: '“新生儿”上限：出生天数超过此值即违规 (newborns: days since birth > this)' },
+    working_age_min: { default: 16, unit: '岁', description_zh: '法定就业年龄下限 (legal working age, lower bound)' },
+    working_age_max: { default: 60, unit: '岁', description_zh: '法定就业年龄上限：年龄达到此值即超出 (legal working age: age >= this is outside)' },
+  },
+  lookbackDays: 0,
+  sql: 'billing/kp_child_limit.sql',
+  usesKnowledgeBase: true,
+};

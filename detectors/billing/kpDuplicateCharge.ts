@@ -1,0 +1,25 @@
+import type { Detector } from '../types.ts';
+
+/** Included item billed with the main item that contains it (知识库第七批 重复收费), same visit, within the window. */
+export const detector: Detector = {
+  id: 'kp_duplicate_charge',
+  version: 1,
+  family: 'billing',
+  gz_code: 'GZ10000102012000',
+  title_zh: '医疗服务项目重复收费（知识点）',
+  title_en: 'Duplicate charge: included item billed with its main item',
+  result_type: 'violation',
+  legal_basis: '《医疗保障基金使用监督管理条例》第三十八条（重复收费）；国家医保智能监管规则库 医疗服务项目重复收费 (GZ10000102012000)，知识库第七批（重复收费）',
+  subject_type: 'visit',
+  params: {
+    window_mode: {
+      default: 'as_published',
+      unit: 'mode',
+      description_zh:
+        'as_published：按知识点频度（单日/单次就诊/同一小时/6小时）判断；same_day：一律按同一就诊同一日判断 (pair window: as published, or same day for every pair)',
+    },
+  },
+  lookbackDays: 0,
+  sql: 'billing/kp_duplicate_charge.sql',
+  usesKnowledgeBase: true,
+};

@@ -1,0 +1,24 @@
+import type { Detector } from '../types.ts';
+
+/** Drug billed by a provider below its required institution level (知识库第五批 限定机构等级). */
+export const detector: Detector = {
+  id: 'kp_institution_level_limit',
+  version: 1,
+  family: 'billing',
+  gz_code: 'GZ10000101012000',
+  title_zh: '药品限医疗机构级别（知识点）',
+  title_en: 'Drug billed below its required institution level',
+  result_type: 'violation',
+  legal_basis: '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 药品限医疗机构级别 (GZ10000101012000)，知识库第五批（限定机构等级）',
+  subject_type: 'visit',
+  params: {
+    first_rx_lookback_days: {
+      default: 365,
+      unit: '天',
+      description_zh: '“首次处方需二级及以上”药品：回看此天数内是否已在达标机构开具过 (look-back for a qualifying first prescription)',
+    },
+  },
+  lookbackDays: 365,
+  sql: 'billing/kp_institution_level_limit.sql',
+  usesKnowledgeBase: true,
+};

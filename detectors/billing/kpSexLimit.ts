@@ -1,0 +1,19 @@
+import type { Detector } from '../types.ts';
+
+/** Drug or service limited to one sex (知识库第一批 限定性别对象) billed for a person of the other sex. */
+export const detector: Detector = {
+  id: 'kp_sex_limit',
+  version: 1,
+  family: 'billing',
+  gz_code: 'GZ10000301004000',
+  title_zh: '药品/医疗服务项目限定性别（知识点）',
+  title_en: 'Drug or service limited to the other sex (knowledge point)',
+  result_type: 'violation',
+  legal_basis:
+    '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 药品区分性别使用 (GZ10000301004000) / 项目区分性别 (GZ10000302004000)，知识库第一批（限定性别对象）',
+  subject_type: 'visit',
+  params: {},
+  lookbackDays: 0,
+  sql: 'billing/kp_sex_limit.sql',
+  usesKnowledgeBase: true,
+};

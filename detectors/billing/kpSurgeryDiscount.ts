@@ -1,0 +1,24 @@
+import type { Detector } from '../types.ts';
+
+/**
+ * Two or more operations of one group (知识库第二批 限定主次操作) billed in one visit on one day — through the
+ * same incision — with the second and later ones not discounted (billed at >= the full unit price).
+ */
+export const detector: Detector = {
+  id: 'kp_surgery_discount',
+  version: 1,
+  family: 'billing',
+  gz_code: 'GZ10000102002000',
+  title_zh: '手术项目未按规定折价收费（同一切口第二及以后手术）',
+  title_en: 'Second surgery through the same incision not discounted',
+  result_type: 'violation',
+  legal_basis: '《医疗保障基金使用监督管理条例》第三十八条（超标准收费）；国家医保智能监管规则库 手术项目未按规定折价收费 (GZ10000102002000)，知识库第二批（限定主次操作）',
+  subject_type: 'visit',
+  params: {
+    discount_ratio: { default: 0.5, unit: 'ratio', description_zh: '第二及以后手术应收取的比例（用于估算多收金额）(price ratio due for later operations)' },
+    price_tolerance: { default: 0.01, unit: '元', description_zh: '判断“按全价收取”时的单价容差 (unit-price tolerance for "full price")' },
+  },
+  lookbackDays: 90,
+  sql: 'billing/kp_surgery_discount.sql',
+  usesKnowledgeBase: true,
+};

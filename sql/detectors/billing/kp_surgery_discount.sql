@@ -1,0 +1,61 @@
+-- kp_surgery_discount: two or more different operations of one operation group (知识库第二批 限定主次操作,
+-- e.g. 胃肠手术组) billed in one visit on one day — i.e. through the same incision — where the second and later
+-- operations were not discounted. "Not discounted" = billed at >= the full unit price (within p.price_tolerance
+-- yuan). Full price = pric_uplmt_amt of the line, else med_catalog.pric_uplmt_amt, else the highest unit price
+-- of that code at that provider in the scanned period. The main operation is the group's highest-priced line;
+-- the offending lines are the other full-price lines. One hit per visit; amount at risk = Σ their totals
+-- (measured.overcharge_estimate = that × (1 − p.discount_ratio), the part a correct discount would remove).
+WITH win AS (
+  SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
+),
+kp_line AS (
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.fee_ocur_time::DATE AS d,
+         fe.pric::DOUBLE AS pric, fe.cnt::DOUBLE AS cnt, fe.det_item_fee_sumamt::DECIMAL(14, 2) AS amount,
+         coalesce(fe.pric_uplmt_amt, c.pric_uplmt_amt)::DOUBLE AS ceiling, f.admdvs,
+         min(k.grp) AS grp, min(k.kp_id) AS kp_id, min(k.item_name) AS item_name
+  FROM clean_fee fe
+  JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'surgery_discount' AND k.grp IS NOT NULL
+  JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
+  LEFT JOIN med_catalog c ON c.med_list_codg = fe.med_list_codg
+  CROSS JOIN win
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  GROUP BY ALL
+),
+priced AS (
+  SELECT *, coalesce(ceiling, max(pric) OVER (PARTITION BY fixmedins_code, med_list_codg)) AS full_price
+  FROM kp_line
+),
+grouped AS (
+  SELECT p.*, count(DISTINCT med_list_codg) OVER g AS codes_in_group,
+         row_number() OVER (PARTITION BY mdtrt_id, grp, d ORDER BY pric DESC, amount DESC, feedetl_sn) AS rank_in_group
+  FROM priced p, win
+  WHERE p.d BETWEEN win.window_from AND win.window_to
+  WINDOW g AS (PARTITION BY mdtrt_id, grp, d)
+),
+judged AS (
+  SELECT g.*, g.pric >= g.full_price - pa.price_tolerance AS at_full_price,
+         max(CASE WHEN g.rank_in_group = 1 THEN g.med_list_codg END) OVER w AS main_code,
+         bool_or(g.rank_in_group = 1 AND g.pric >= g.full_price - pa.price_tolerance) OVER w AS main_at_full_price
+  FROM grouped g JOIN params pa ON pa.admdvs = g.admdvs
+  WHERE g.codes_in_group >= 2
+  WINDOW w AS (PARTITION BY g.mdtrt_id, g.grp, g.d)
+),
+offending AS (
+  SELECT * FROM judged
+  WHERE rank_in_group > 1 AND at_full_price AND main_at_full_price AND med_list_codg <> main_code
+)
+SELECT any_value(o.psn_no) AS psn_no, any_value(o.fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
+       o.mdtrt_id, NULL::VARCHAR AS setl_id,
+       list(o.feedetl_sn ORDER BY o.feedetl_sn) AS feedetl_sn, any_value(o.admdvs) AS admdvs,
+       json_object('groups', list(DISTINCT o.grp ORDER BY o.grp), 'main_codes', list(DISTINCT o.main_code ORDER BY o.main_code),
+                   'secondary', list(json_object('feedetl_sn', o.feedetl_sn, 'med_list_codg', o.med_list_codg,
+                                                 'item_name', o.item_name, 'pric', o.pric, 'full_price', o.full_price)
+                                     ORDER BY o.feedetl_sn),
+                   'overcharge_estimate', round(sum(o.amount) * (1 - any_value(pa.discount_ratio)), 2)) AS measured,
+       json_object('discount_ratio', any_value(pa.discount_ratio), 'price_tolerance', any_value(pa.price_tolerance)) AS threshold,
+       NULL::JSON AS peer,
+       sum(o.amount)::DECIMAL(14, 2) AS amount_at_risk,
+       min(o.d) AS activity_date,
+       o.mdtrt_id AS evidence_key
+FROM offending o JOIN params pa ON pa.admdvs = o.admdvs
+GROUP BY o.mdtrt_id
