@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { CommanderError } from 'commander';
+import { buildProgram } from '../../pipeline/cli/main.ts';
+import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
+import { Store } from '../../pipeline/store/store.ts';
+import { tempDir } from '../helpers.ts';
+import { testRedis } from '../queue/redis-test.ts';
+import { insertAlerts } from './alerts.ts';
+import { seedEarlyWarning } from '../warning/seed.ts';
+import { runEarlyWarning } from '../../pipeline/warning/run.ts';
+
+/** Runs the real CLI program in-process (a fresh commander tree per call); rejects with {code} like the process would exit. */
+async function runCli(args: string[]): Promise<string> {
+  let out = '';
+  let err = '';
+  const stdout = new Writable({ write: (c, _e, cb) => ((out += c), cb()) });
+  const stderr = new Writable({ write: (c, _e, cb) => ((err += c), cb()) });
+  const program = await buildProgram();
+  program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  try {
+    await cliInvocation.run({ stdout, stderr }, () => program.parseAsync(['node', 'fundwatch', ...args]));
+  } catch (e) {
+    const code = e instanceof CommanderError || e instanceof UsageError ? 2 : 1;
+    throw Object.assign(new Error(`exit ${code}: ${(e as Error).message} ${err}`), { code });
+  }
+  return out;
+}
+
+describe('fundwatch cases / case / queue / suppress / referrals', () => {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('groups, dispatches, takes, decides and lists through the CLI', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const r = testRedis();
+    cleanups.push(r.cleanup);
+    const db = join(t.dir, 'fw.duckdb');
+    const config = join(t.dir, 'fundwatch.config.json');
+    writeFileSync(config, JSON.stringify({ redis: { host: '127.0.0.1', port: 6379, prefix: r.settings.prefix } }));
+    const store = await Store.open(db);
+    await insertAlerts(store, [
+      { alert_id: 'A1', fixmedins_code: 'H1', amount_at_risk: 90000 },
+      { alert_id: 'A2', fixmedins_code: 'H2', amount_at_risk: 10 },
+    ]);
+    await seedEarlyWarning(store);
+    await runEarlyWarning(store, {});
+    store.close();
+    const fw = async (...args: string[]) => {
+      return runCli([...args, '--db', db, '--config', config]);
+    };
+    const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+    const upd = JSON.parse(await fw('case', 'update', '--json'));
+    expect(upd).toMatchObject({ cases_new: 2, alerts_linked: 2, dispatch: { dispatched: 2, redis_available: true } });
+    const cases = jsonLines(await fw('cases', '--json'));
+    expect(cases.map((c) => c.fixmedins_code)).toEqual(['H1', 'H2']);
+    expect(Object.keys(cases[0]).slice(0, 12)).toEqual(['case_id', 'subject_type', 'psn_no', 'fixmedins_code', 'bilg_dr_codg', 'admdvs', 'risk_score', 'status', 'alert_count', 'amount_at_risk', 'opened_at', 'updated_at']);
+    expect(cases[0].opened_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+
+    const next = JSON.parse(await fw('queue', 'next', '--inspector', 'insp1', '--json'));
+    expect(next).toMatchObject({ case_id: cases[0].case_id, redis_available: true });
+    await fw('case', 'review', cases[0].case_id, '--by', 'insp1');
+    const decided = JSON.parse(await fw('case', 'decide', cases[0].case_id, '--decision', 'confirmed', '--confirmed-amount', '90000', '--recovered', '90000', '--by', 'insp1', '--json'));
+    expect(decided).toMatchObject({ status: 'decided', decision: 'confirmed', confirmed_amount: 90000, recovered_amount: 90000 });
+    await expect(fw('case', 'close', cases[0].case_id, '--by', 'insp1', '--role', 'supervisor')).rejects.toMatchObject({ code: 1 });
+    expect(JSON.parse(await fw('case', 'close', cases[0].case_id, '--by', 'sup1', '--role', 'supervisor', '--json'))).toMatchObject({ status: 'closed' });
+    expect(jsonLines(await fw('case', 'precision', '--json'))).toEqual([{ detector_id: 'gender_restricted_item', decided: 1, confirmed: 1, false_alarm: 0, onsite_inspection: 0, precision: 1 }]);
+    expect(JSON.parse(await fw('queue', 'next', '--inspector', 'insp2', '--json'))).toMatchObject({ case_id: cases[1].case_id });
+
+    const sup = JSON.parse(await fw('suppress', 'add', '--detector', 'gender_restricted_item', '--provider', 'H2', '--until', '2099-01-01', '--reason', '已整改', '--json'));
+    expect(sup.suppression_id).toMatch(/^S/);
+    await expect(fw('suppress', 'add', '--detector', 'x', '--until', '2099-01-01', '--reason', 'r')).rejects.toMatchObject({ code: 2 });
+
+    const refs = jsonLines(await fw('referrals', '--month', '2026-02', '--json'));
+    expect(refs).toHaveLength(1);
+    expect(refs[0]).toMatchObject({ psn_no: 'P1', psn_name_masked: '张*', certno_masked: '110101********4514', ytd_out_of_pocket: 11000, department: null, delivery_status: 'no_department' });
+    expect(refs[0].certno).toBeUndefined();
+    await expect(fw('referrals', '--json')).rejects.toMatchObject({ code: 2 });
+  });
+});
