@@ -117,6 +117,7 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
         const r = await stage(stages, `detector:${d.id}`, () =>
           store.exclusive(async () => {
             const regions = await listRegions(store, cfg);
+            if (d.prepare) await d.prepare(store, opts.config ?? {}); // optional hook (detectors/types.ts)
             return runDetector(store, d, cfg, regions, { scan_from: addDays(window.from, -d.lookbackDays), window_from: window.from, window_to: window.to }, runId);
           }),
         );
