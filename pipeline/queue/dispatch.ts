@@ -67,14 +67,17 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
   let reprioritized = 0;
   try {
     const fresh = rows.filter((r) => !r.was_sent);
-    for (const [admdvs, group] of groupBy(fresh, (r) => r.admdvs)) {
-      const q = queueFor(admdvs);
-      for (let i = 0; i < group.length; i += CHUNK) {
-        const chunk = group.slice(i, i + CHUNK);
-        await q.addBulk(chunk.map((r) => ({ name: CASE_JOB_NAME, data: jobData(r), opts: caseJobOptions(r.case_id, r.priority) })));
-        dispatched += chunk.length;
-      }
-    }
+    // Regions in parallel over the one connection (ioredis pipelines the commands).
+    await Promise.all(
+      [...groupBy(fresh, (r) => r.admdvs)].map(async ([admdvs, group]) => {
+        const q = queueFor(admdvs);
+        for (let i = 0; i < group.length; i += CHUNK) {
+          const chunk = group.slice(i, i + CHUNK);
+          await q.addBulk(chunk.map((r) => ({ name: CASE_JOB_NAME, data: jobData(r), opts: caseJobOptions(r.case_id, r.priority) })));
+          dispatched += chunk.length;
+        }
+      }),
+    );
     for (const r of rows.filter((x) => x.was_sent)) {
       const q = queueFor(r.admdvs);
       const job = await Job.fromId<CaseJobData>(q, r.case_id);
@@ -105,7 +108,7 @@ function jobData(r: { case_id: string; admdvs: string; risk_score: number; subje
   return { case_id: r.case_id, admdvs: r.admdvs, risk_score: r.risk_score, subject_type: r.subject_type };
 }
 
-export async function markDispatched(store: Store, rows: { case_id: string; priority: number }[]): Promise<void> {
+export async function markDispatched(store: Store, rows: { case_id: string; priority: number }[], opts: { clearLock?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
   await store.transaction(async () => {
     await store.run('CREATE OR REPLACE TEMP TABLE fw_dispatched (case_id VARCHAR, priority INTEGER)');
@@ -116,7 +119,9 @@ export async function markDispatched(store: Store, rows: { case_id: string; prio
         [listValue(chunk.map((r) => r.case_id)), listValue(chunk.map((r) => r.priority))],
       );
     }
-    await store.run(`UPDATE cases SET dispatched_priority = d.priority, dispatched_at = now() FROM fw_dispatched d WHERE cases.case_id = d.case_id`);
+    await store.run(`UPDATE cases SET dispatched_priority = d.priority, dispatched_at = now()
+      ${opts.clearLock ? ', queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL' : ''}
+      FROM fw_dispatched d WHERE cases.case_id = d.case_id`);
     await store.run('DROP TABLE fw_dispatched');
   });
 }

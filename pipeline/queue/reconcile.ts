@@ -1,5 +1,4 @@
 import { Job } from 'bullmq';
-import { listValue } from '@duckdb/node-api';
 import type { Store } from '../store/store.ts';
 import { PRIORITY_SQL } from '../cases/score.ts';
 import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
@@ -55,15 +54,8 @@ export async function reconcileQueues(store: Store, settings: RedisSettings): Pr
           );
         }
         out.readded += missing.length;
-        await markDispatched(store, missing.map((c) => ({ case_id: c.case_id, priority: c.priority })));
-        if (missing.length > 0) {
-          // Their locks (if any) went with Redis: the inspector must take them again.
-          await store.exclusive(() =>
-            store.run('UPDATE cases SET queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL WHERE list_contains($1, case_id)', [
-              listValue(missing.map((c) => c.case_id)),
-            ]),
-          );
-        }
+        // Their locks (if any) went with Redis: the inspector must take them again.
+        await markDispatched(store, missing.map((c) => ({ case_id: c.case_id, priority: c.priority })), { clearLock: true });
         for (const id of failed) {
           if (!openIds.has(id)) continue;
           const job = await Job.fromId(q, id);
