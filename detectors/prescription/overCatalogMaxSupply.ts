@@ -1,0 +1,23 @@
+import type { Detector } from '../types.ts';
+
+/** Days of supply above the catalogue's maximum for the drug (med_catalog.max_days_supply). */
+export const detector: Detector = {
+  id: 'over_catalog_max_supply',
+  version: 1,
+  family: 'prescription',
+  gz_code: 'GZ10000101009000',
+  title_zh: '药品超目录最大开药天数',
+  title_en: 'Days of supply above the catalogue maximum for the drug',
+  result_type: 'violation',
+  legal_basis: '国家医保两库规则 GZ10000101009000 药品限最大开药天数/开药量；《医疗保障基金使用监督管理条例》第三十八条（超量开药）',
+  subject_type: 'visit',
+  params: {
+    tolerance_days: {
+      default: 0,
+      unit: '天',
+      description_zh: '允许超出目录最大天数的天数 (fires when prd_days > max_days_supply + tolerance)',
+    },
+  },
+  lookbackDays: 0,
+  sql: 'prescription/over_catalog_max_supply.sql',
+};

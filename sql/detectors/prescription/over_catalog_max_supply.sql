@@ -1,0 +1,37 @@
+-- over_catalog_max_supply: drug lines whose prd_days exceed med_catalog.max_days_supply (+ p.tolerance_days)
+-- for their med_list_codg, where the catalogue gives a maximum (> 0). If a code has several catalogue rows,
+-- the smallest maximum applies. Lines without prd_days are not judged (no reliable supply from cnt alone:
+-- the dose text is free). Any care type, inpatient included. One hit per visit; amount = Σ offending lines.
+WITH cat AS (
+  SELECT med_list_codg, min(max_days_supply) AS max_days_supply, any_value(name) AS catalog_name
+  FROM med_catalog WHERE max_days_supply > 0
+  GROUP BY med_list_codg
+),
+offending AS (
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.med_list_codg, fe.hilist_name, fe.prd_days,
+         fe.det_item_fee_sumamt, fe.fee_ocur_time::DATE AS fee_date,
+         m.psn_no, m.fixmedins_code, m.med_type, f.admdvs, c.max_days_supply, p.tolerance_days
+  FROM clean_fee fe
+  JOIN cat c ON c.med_list_codg = fe.med_list_codg
+  JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
+  JOIN fixmedins f ON f.fixmedins_code = m.fixmedins_code
+  JOIN params p ON p.admdvs = f.admdvs
+  WHERE fe.prd_days > c.max_days_supply + p.tolerance_days
+    AND fe.fee_ocur_time >= $scan_from::DATE
+)
+SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
+       mdtrt_id,
+       CASE WHEN count(DISTINCT setl_id) = 1 THEN any_value(setl_id) END AS setl_id,
+       list(feedetl_sn ORDER BY feedetl_sn) AS feedetl_sn,
+       any_value(admdvs) AS admdvs,
+       json_object('med_type', any_value(med_type), 'offending_lines', count(*),
+                   'lines', list(json_object('feedetl_sn', feedetl_sn, 'med_list_codg', med_list_codg,
+                                             'hilist_name', hilist_name, 'prd_days', prd_days,
+                                             'max_days_supply', max_days_supply) ORDER BY feedetl_sn)) AS measured,
+       json_object('max_days_supply', min(max_days_supply), 'tolerance_days', any_value(tolerance_days)) AS threshold,
+       NULL::JSON AS peer,
+       sum(det_item_fee_sumamt)::DECIMAL(14, 2) AS amount_at_risk,
+       min(fee_date) AS activity_date,
+       mdtrt_id AS evidence_key
+FROM offending
+GROUP BY mdtrt_id
