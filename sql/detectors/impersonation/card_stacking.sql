@@ -1,0 +1,50 @@
+-- card_stacking: for each drug line (list_type 1xx) of a physician (fixmedins_code, bilg_dr_codg), the window
+-- [fee_ocur_time, fee_ocur_time + window_minutes] of the same physician and drug (med_list_codg); a window with
+-- at least min_persons distinct persons qualifies. One hit per physician, drug and day; offending lines = the
+-- union of the lines of its qualifying windows.
+WITH line AS (
+  SELECT f.feedetl_sn, f.fixmedins_code, f.bilg_dr_codg, f.med_list_codg, f.hilist_name, f.psn_no,
+         f.fee_ocur_time AS t, f.det_item_fee_sumamt, fm.admdvs, p.min_persons, p.window_minutes
+  FROM clean_fee f
+  JOIN fixmedins fm ON fm.fixmedins_code = f.fixmedins_code
+  JOIN params p ON p.admdvs = fm.admdvs
+  WHERE f.list_type LIKE '1%' AND f.bilg_dr_codg IS NOT NULL AND f.fee_ocur_time >= $scan_from::TIMESTAMP
+),
+burst AS (
+  SELECT a.feedetl_sn AS anchor, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.t::DATE AS day,
+         count(DISTINCT b.psn_no) AS persons, list(b.feedetl_sn) AS lines
+  FROM line a JOIN line b
+    ON b.fixmedins_code = a.fixmedins_code AND b.bilg_dr_codg = a.bilg_dr_codg AND b.med_list_codg = a.med_list_codg
+   AND b.t >= a.t AND b.t <= a.t + to_microseconds(CAST(a.window_minutes * 60000000 AS BIGINT))
+  GROUP BY a.feedetl_sn, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.t::DATE, a.min_persons
+  HAVING count(DISTINCT b.psn_no) >= a.min_persons
+),
+day_hit AS (
+  SELECT fixmedins_code, bilg_dr_codg, med_list_codg, day, max(persons) AS max_persons, count(*) AS windows,
+         list_distinct(flatten(list(lines))) AS sns
+  FROM burst GROUP BY fixmedins_code, bilg_dr_codg, med_list_codg, day
+),
+exploded AS (
+  SELECT fixmedins_code, bilg_dr_codg, med_list_codg, day, max_persons, windows, unnest(sns) AS sn FROM day_hit
+),
+hit_lines AS (
+  SELECT h.fixmedins_code, h.bilg_dr_codg, h.med_list_codg, h.day, h.max_persons, h.windows,
+         list(l.feedetl_sn ORDER BY l.feedetl_sn) AS feedetl_sn, sum(l.det_item_fee_sumamt) AS amount,
+         count(DISTINCT l.psn_no) AS persons, min(l.t) AS first_time, max(l.t) AS last_time,
+         any_value(l.hilist_name) AS drug_name, any_value(l.admdvs) AS admdvs,
+         any_value(l.min_persons) AS min_persons, any_value(l.window_minutes) AS window_minutes
+  FROM exploded h JOIN line l ON l.feedetl_sn = h.sn
+  GROUP BY ALL
+)
+SELECT NULL::VARCHAR AS psn_no, h.fixmedins_code, h.bilg_dr_codg, NULL::VARCHAR AS mdtrt_id, NULL::VARCHAR AS setl_id,
+       h.feedetl_sn, h.admdvs,
+       json_object('med_list_codg', h.med_list_codg, 'drug_name', h.drug_name,
+                   'max_persons_in_window', h.max_persons, 'persons', h.persons, 'lines', len(h.feedetl_sn),
+                   'first_time', strftime(h.first_time, '%Y-%m-%d %H:%M:%S'),
+                   'last_time', strftime(h.last_time, '%Y-%m-%d %H:%M:%S')) AS measured,
+       json_object('min_persons', h.min_persons, 'window_minutes', h.window_minutes) AS threshold,
+       NULL::JSON AS peer,
+       h.amount::DECIMAL(14, 2) AS amount_at_risk,
+       h.day AS activity_date,
+       h.med_list_codg || '|' || h.day::VARCHAR AS evidence_key
+FROM hit_lines h
