@@ -1,0 +1,57 @@
+-- duplicate_trace_code: drug_trac_codg holds one 20-digit code per box, ','-separated. Every occurrence of a
+-- code on a non-reversed line (any provider, any person) after its first sale is a repeated sale. Order of
+-- sales: fee_ocur_time, then feedetl_sn, then the position in the list (a code twice on one line repeats too).
+-- One hit per visit holding a repeated sale: feedetl_sn = the repeating line(s) of that visit plus the line(s)
+-- of the earlier sales of the same codes; amount at risk = Σ det_item_fee_sumamt of the repeating lines.
+WITH occ AS (
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.fee_ocur_time, fe.det_item_fee_sumamt,
+         trim(u.occ.code) AS code, u.occ.pos AS pos
+  FROM clean_fee fe,
+       LATERAL (SELECT unnest(list_transform(string_split(fe.drug_trac_codg, ','), lambda c, i: {'code': c, 'pos': i})) AS occ) u
+  WHERE fe.drug_trac_codg IS NOT NULL AND fe.fee_ocur_time >= $scan_from::DATE
+),
+ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY code ORDER BY fee_ocur_time, feedetl_sn, pos) AS sale_no
+  FROM occ WHERE code <> ''
+),
+repeat AS (SELECT * FROM ranked WHERE sale_no > 1),
+earlier AS (
+  -- the earlier sales of each repeated code, attached to the visit of the repeat
+  SELECT DISTINCT r.mdtrt_id, e.feedetl_sn
+  FROM repeat r JOIN ranked e ON e.code = r.code AND e.sale_no < r.sale_no
+),
+repeat_line AS (
+  SELECT DISTINCT mdtrt_id, feedetl_sn, setl_id, det_item_fee_sumamt, fee_ocur_time::DATE AS fee_date FROM repeat
+),
+per_visit AS (
+  SELECT mdtrt_id, sum(det_item_fee_sumamt) AS amount, min(fee_date) AS activity_date,
+         count(*) AS repeat_lines, list(feedetl_sn ORDER BY feedetl_sn) AS repeat_sn,
+         CASE WHEN count(DISTINCT setl_id) = 1 THEN any_value(setl_id) END AS setl_id
+  FROM repeat_line GROUP BY mdtrt_id
+),
+codes AS (
+  SELECT mdtrt_id, list(DISTINCT code ORDER BY code) AS codes, max(sale_no) AS max_sales FROM repeat GROUP BY mdtrt_id
+),
+evidence AS (
+  SELECT mdtrt_id, list(DISTINCT feedetl_sn ORDER BY feedetl_sn) AS sn
+  FROM (SELECT mdtrt_id, feedetl_sn FROM repeat_line UNION SELECT mdtrt_id, feedetl_sn FROM earlier)
+  GROUP BY mdtrt_id
+),
+earlier_sn AS (
+  SELECT mdtrt_id, list(DISTINCT feedetl_sn ORDER BY feedetl_sn) AS sn FROM earlier GROUP BY mdtrt_id
+)
+SELECT m.psn_no, m.fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, v.mdtrt_id, v.setl_id,
+       e.sn AS feedetl_sn, f.admdvs,
+       json_object('repeated_codes', c.codes, 'max_sale_count', c.max_sales, 'repeat_lines', v.repeat_sn,
+                   'earlier_lines', es.sn) AS measured,
+       json_object('max_sales_per_code', 1) AS threshold,
+       NULL::JSON AS peer,
+       v.amount::DECIMAL(14, 2) AS amount_at_risk,
+       v.activity_date,
+       v.mdtrt_id AS evidence_key
+FROM per_visit v
+JOIN codes c ON c.mdtrt_id = v.mdtrt_id
+JOIN evidence e ON e.mdtrt_id = v.mdtrt_id
+LEFT JOIN earlier_sn es ON es.mdtrt_id = v.mdtrt_id
+JOIN clean_mdtrt m ON m.mdtrt_id = v.mdtrt_id
+LEFT JOIN fixmedins f ON f.fixmedins_code = m.fixmedins_code
