@@ -110,7 +110,7 @@ export interface ReferralWorkers {
 export async function startReferralWorkers(
   store: Store,
   settings: RedisSettings,
-  opts: { config?: FundwatchConfig; log?: (msg: string) => void; schedule?: boolean } = {},
+  opts: { config?: FundwatchConfig; log?: (msg: string) => void; schedule?: boolean; redeliverMs?: number } = {},
 ): Promise<ReferralWorkers> {
   const rc = referralsConfig(opts.config ?? {});
   const log = opts.log ?? (() => undefined);
@@ -143,8 +143,17 @@ export async function startReferralWorkers(
   workers.push(files);
   const filesQueue = new Queue(REFERRAL_FILES_QUEUE, { connection: conn, prefix: settings.prefix });
   if (opts.schedule !== false) await scheduleMonthlyFiles(filesQueue, rc);
+  // The outbox is re-read now and then: deliveries created while Redis was down (or lost in a flush) go out.
+  const redeliver = async () => {
+    const r = await deliverReferrals(store, settings, { config: opts.config });
+    if (r.enqueued > 0 || !r.redis_available) log(r.message);
+  };
+  await redeliver().catch((e) => log(`转介排队失败 delivery enqueue failed: ${(e as Error).message}`));
+  const timer = setInterval(() => void redeliver().catch((e) => log(`转介排队失败 delivery enqueue failed: ${(e as Error).message}`)), opts.redeliverMs ?? 10 * 60_000);
+  timer.unref();
   return {
     async close() {
+      clearInterval(timer);
       await Promise.all(workers.map((w) => w.close()));
       await deadLetter.close();
       await filesQueue.close();

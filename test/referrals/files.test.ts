@@ -7,7 +7,11 @@ import { seedEarlyWarning, TWO_DEPARTMENTS } from '../warning/seed.ts';
 import { runEarlyWarning } from '../../pipeline/warning/run.ts';
 import { writeReferralFiles, FILE_COLUMNS } from '../../pipeline/referrals/files.ts';
 import { listReferrals, recordOutcome } from '../../pipeline/referrals/list.ts';
-import { previousMonth } from '../../pipeline/referrals/deliver.ts';
+import { previousMonth, startReferralWorkers } from '../../pipeline/referrals/deliver.ts';
+import { existsSync } from 'node:fs';
+import { Queue } from 'bullmq';
+import { testRedis } from '../queue/redis-test.ts';
+import { REFERRAL_FILES_QUEUE } from '../../pipeline/queue/names.ts';
 
 /** Minimal RFC 4180 parser, enough to check the file is valid CSV. */
 function parseCsv(text: string): string[][] {
@@ -31,8 +35,30 @@ function parseCsv(text: string): string[][] {
 }
 
 describe('monthly referral files', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => cleanups.splice(0).forEach((c) => c()));
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('the monthly job of the files queue writes the file drop', async () => {
+    const t = await tempStore();
+    cleanups.push(t.cleanup);
+    const r = testRedis();
+    cleanups.push(r.cleanup);
+    await seedEarlyWarning(t.store);
+    const config = { referrals: { ...TWO_DEPARTMENTS.referrals, outbox_dir: join(t.dir, 'outbox') } };
+    await runEarlyWarning(t.store, { config });
+    const workers = await startReferralWorkers(t.store, r.settings, { config });
+    cleanups.push(() => workers.close());
+    const q = new Queue(REFERRAL_FILES_QUEUE, { connection: { host: '127.0.0.1', port: 6379 }, prefix: r.settings.prefix });
+    cleanups.push(() => q.close());
+    const job = await q.add('monthly-files', { month: '2026-03' });
+    const file = join(t.dir, 'outbox', 'civil_affairs-421000', '2026-03', 'referrals-civil_affairs-421000-2026-03.xlsx');
+    for (let i = 0; i < 150 && (await job.getState()) !== 'completed'; i++) await new Promise((res) => setTimeout(res, 100));
+    expect(await job.getState()).toBe('completed');
+    expect(existsSync(file)).toBe(true);
+    expect(await t.store.scalar(`SELECT count(*)::INTEGER FROM referral_deliveries d JOIN referrals USING (referral_id) WHERE month = '2026-03' AND status = 'delivered'`)).toBe(2);
+  });
 
   it('writes CSV (UTF-8 BOM) and XLSX per department, masked unless authorised, with receipts', async () => {
     const t = await tempStore();
