@@ -11,6 +11,8 @@ import { inspectionQueueName } from '../../pipeline/queue/names.ts';
 import { CASES_DEFAULTS, type CasesConfig } from '../../pipeline/cases/config.ts';
 import { decideCase, startReview } from '../../pipeline/cases/lifecycle.ts';
 import type { RedisSettings } from '../../pipeline/queue/redis.ts';
+import { insertAlerts } from '../cases/alerts.ts';
+import { updateCases } from '../../pipeline/cases/update.ts';
 
 const config: CasesConfig = { ...CASES_DEFAULTS };
 
@@ -53,6 +55,19 @@ describe('inspection queues on the real Redis', () => {
     expect(taken).toEqual(ids);
     const rows = await store.all('SELECT status, assignee, queue_taken_by FROM cases WHERE case_id = $1', [ids[0]]);
     expect(rows).toEqual([{ status: 'assigned', assignee: 'insp1', queue_taken_by: 'insp1' }]);
+  });
+
+  it('re-prioritises a waiting case whose score rose', async () => {
+    const { store, settings, ids } = await setup(3);
+    await dispatchCases(store, settings);
+    const lowest = ids[2];
+    const fixmedins = await store.scalar<string>('SELECT fixmedins_code FROM cases WHERE case_id = $1', [lowest]);
+    await insertAlerts(store, [{ alert_id: 'BIG', fixmedins_code: fixmedins, family: 'impersonation', amount_at_risk: 5_000_000 }]);
+    await updateCases(store, { runId: 'R2' });
+    expect(await dispatchCases(store, settings)).toMatchObject({ dispatched: 0, reprioritized: 1 });
+    const first = await takeNextCase(store, settings, { inspector: 'insp1', config });
+    expect(first.case_id).toBe(lowest);
+    expect(await jobCounts(settings)).toMatchObject({ prioritized: 2, active: 1 });
   });
 
   it('never gives the same case to two concurrent inspectors', async () => {
