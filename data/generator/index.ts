@@ -52,7 +52,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   const start = options.start ?? '2026-01-01';
   const format = options.format ?? 'csv';
   if (!Number.isInteger(persons) || persons < 500) throw new Error(`--persons must be an integer ≥ 500 (got ${persons})`);
-  if (!Number.isInteger(days) || days < 60 || days > 3660) throw new Error(`--days must be an integer between 60 and 3660 (got ${days})`);
+  if (!Number.isInteger(days) || days < 120 || days > 3660) throw new Error(`--days must be an integer between 120 and 3660 (got ${days})`);
   const log = options.onProgress ?? (() => {});
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });

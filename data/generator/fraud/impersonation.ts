@@ -120,7 +120,7 @@ async function plantCardStacking(ctx: GenContext): Promise<void> {
     const people = stacked ? 9 : 8;
     for (let i = 0; i < people; i++) {
       const p = adult(ctx, r);
-      const v = outpatientVisit(ctx, p, prov, day, '11', i % 3 === 0 ? 'E11.900' : 'K29.700');
+      const v = outpatientVisit(ctx, p, prov, day, '140104', i % 3 === 0 ? 'E11.900' : 'K29.700');
       v.chfpdr = dr;
       v.lines = [{ item: semaglutide, cnt: 2, day, minute: 0, dr, days: 28 }];
       const minute = stacked ? 15 * 60 + 30 + Math.floor((i * 13) / 60) : 9 * 60 + i * 45;

@@ -1,0 +1,163 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCity, type GenerateSummary } from '../../data/generator/index.ts';
+import { isValidCertno } from '../../data/generator/ids.ts';
+import { tempDir } from '../helpers.ts';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+function fileHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, prefix: string) => {
+    for (const f of readdirSync(d).sort()) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p, `${prefix}${f}/`);
+      else out[prefix + f] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+async function count(con: DuckDBConnection, sql: string): Promise<number> {
+  const r = await con.runAndReadAll(sql);
+  return Number(r.getRows()[0]![0]);
+}
+
+function detectorIds(): string[] {
+  const text = readFileSync(join(repoRoot, 'detectors', 'README.md'), 'utf8');
+  return [...text.matchAll(/^\| ([a-z_]+) \| [a-z_]+ \| /gm)].map((m) => m[1]!).filter((id) => id !== 'detector_id');
+}
+
+describe('fundwatch generate (sample city)', () => {
+  const a = tempDir('fw-gen-a-');
+  const b = tempDir('fw-gen-b-');
+  const c = tempDir('fw-gen-c-');
+  let summary: GenerateSummary;
+  let db: DuckDBInstance;
+  let con: DuckDBConnection;
+  const csv = (t: string) => `read_csv('${join(a.dir, `${t}.csv`)}', header = true, all_varchar = true)`;
+
+  beforeAll(async () => {
+    summary = await generateCity({ out: a.dir, persons: 2000, days: 120, seed: 7 });
+    db = await DuckDBInstance.create(':memory:');
+    con = await db.connect();
+    for (const t of ['psn_info', 'fixmedins', 'mdtrt_d', 'setl_d', 'fee_list_d', 'death_records', 'aid_roster', 'med_catalog']) {
+      await con.run(`CREATE TABLE ${t} AS SELECT * FROM ${csv(t)}`);
+    }
+    await con.run(`CREATE TABLE truth AS SELECT * FROM read_json('${join(a.dir, '_truth', 'truth.jsonl')}', format = 'newline_delimited')`);
+  });
+  afterAll(() => {
+    con?.closeSync();
+    db?.closeSync();
+    a.cleanup();
+    b.cleanup();
+    c.cleanup();
+  });
+
+  it('writes every table, the truth file and _SUCCESS, quickly', () => {
+    const files = readdirSync(a.dir).sort();
+    expect(files).toEqual(['_SUCCESS', '_truth', 'aid_roster.csv', 'death_records.csv', 'fee_list_d.csv', 'fixmedins.csv', 'mdtrt_d.csv', 'med_catalog.csv', 'psn_info.csv', 'setl_d.csv']);
+    expect(summary.rows.fee_list_d).toBeGreaterThan(30000);
+    expect(summary.seconds).toBeLessThan(30);
+  });
+
+  it('is deterministic: same seed gives identical files, another seed different ones', async () => {
+    await generateCity({ out: b.dir, persons: 2000, days: 120, seed: 7 });
+    expect(fileHashes(b.dir)).toEqual(fileHashes(a.dir));
+    await generateCity({ out: c.dir, persons: 2000, days: 120, seed: 8 });
+    const other = fileHashes(c.dir);
+    expect(other['fee_list_d.csv']).not.toEqual(fileHashes(a.dir)['fee_list_d.csv']);
+    expect(other['psn_info.csv']).not.toEqual(fileHashes(a.dir)['psn_info.csv']);
+  });
+
+  it('money identities hold to the cent on every settlement', async () => {
+    const s = `SELECT setl_id, ${['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_amt', 'hifp_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'othfund_pay', 'fund_pay_sumamt', 'acct_pay', 'cash_payamt'].map((c) => `${c}::DECIMAL(14,2) AS ${c}`).join(', ')}, refd_setl_flag, init_setl_id FROM setl_d`;
+    expect(await count(con, `SELECT count(*) FROM (${s}) WHERE fund_pay_sumamt <> hifp_pay + hifmi_pay + hifob_pay + maf_pay + othfund_pay`)).toBe(0);
+    expect(await count(con, `SELECT count(*) FROM (${s}) WHERE medfee_sumamt <> fund_pay_sumamt + acct_pay + cash_payamt`)).toBe(0);
+    expect(await count(con, `SELECT count(*) FROM (${s}) WHERE abs(inscp_amt) > abs(medfee_sumamt) OR (init_setl_id IS NULL AND (inscp_amt < 0 OR cash_payamt < 0 OR hifp_pay < 0 OR acct_pay < 0))`)).toBe(0);
+    // Σ line totals = medfee per settlement (offset settlements carry negated lines).
+    expect(await count(con, `SELECT count(*) FROM (${s}) s LEFT JOIN (SELECT setl_id, sum(det_item_fee_sumamt::DECIMAL(14,2)) AS t FROM fee_list_d GROUP BY 1) f USING (setl_id) WHERE coalesce(f.t, 0) <> s.medfee_sumamt`)).toBe(0);
+    expect(await count(con, `SELECT count(*) FROM fee_list_d WHERE det_item_fee_sumamt::DECIMAL(14,2) <> round(cnt::DECIMAL(14,4) * pric::DECIMAL(14,4), 2)`)).toBe(0);
+    // Every amount is written with exactly 2 decimals.
+    expect(await count(con, `SELECT count(*) FROM setl_d WHERE NOT regexp_full_match(medfee_sumamt, '-?\\d+\\.\\d{2}') OR NOT regexp_full_match(cash_payamt, '-?\\d+\\.\\d{2}')`)).toBe(0);
+    // Reversals: each reversed original has one offset with negated total.
+    const rev = await count(con, `SELECT count(*) FROM setl_d WHERE refd_setl_flag = '1'`);
+    expect(rev).toBeGreaterThan(0);
+    expect(await count(con, `SELECT count(*) FROM setl_d o JOIN setl_d x ON x.init_setl_id = o.setl_id WHERE o.refd_setl_flag = '1' AND x.medfee_sumamt::DECIMAL(14,2) = -o.medfee_sumamt::DECIMAL(14,2)`)).toBe(rev);
+  });
+
+  it('writes valid resident IDs, unique keys and unique trace codes in background data', async () => {
+    const certs = (await con.runAndReadAll(`SELECT certno, gend, brdy FROM psn_info`)).getRows() as string[][];
+    expect(certs.length).toBe(summary.rows.psn_info);
+    for (const [certno, gend, brdy] of certs) {
+      expect(isValidCertno(certno!)).toBe(true);
+      expect(certno!.slice(6, 14)).toBe(brdy!.replaceAll('-', ''));
+      expect(Number(certno![16]) % 2 === 1 ? '1' : '2').toBe(gend);
+    }
+    for (const [t, k] of [['psn_info', 'psn_no'], ['mdtrt_d', 'mdtrt_id'], ['setl_d', 'setl_id'], ['fee_list_d', 'feedetl_sn'], ['fixmedins', 'fixmedins_code']]) {
+      expect(await count(con, `SELECT count(*) - count(DISTINCT ${k}) FROM ${t}`)).toBe(0);
+    }
+    // A trace code sold on two non-reversed lines appears only in planted duplicate_trace_code visits.
+    const dupVisits = (await con.runAndReadAll(`
+      WITH codes AS (SELECT f.mdtrt_id, unnest(string_split(f.drug_trac_codg, ',')) AS code FROM fee_list_d f JOIN setl_d s USING (setl_id)
+                     WHERE f.drug_trac_codg <> '' AND s.refd_setl_flag = '0' AND s.init_setl_id IS NULL),
+           d AS (SELECT code FROM codes GROUP BY code HAVING count(*) >= 2)
+      SELECT DISTINCT mdtrt_id FROM codes JOIN d USING (code) ORDER BY 1`)).getRows().map((r) => r[0]);
+    const planted = (await con.runAndReadAll(`SELECT mdtrt_id FROM truth WHERE detector_id = 'duplicate_trace_code' AND expect = 'alert'`)).getRows().map((r) => r[0]);
+    expect(dupVisits.length).toBe(planted.length * 2);
+    for (const m of planted) expect(dupVisits).toContain(m);
+  });
+
+  it('keeps background prescriptions within 7 / 3 / 84 days: only planted visits exceed them', async () => {
+    const over = (await con.runAndReadAll(`
+      SELECT DISTINCT m.mdtrt_id FROM fee_list_d f JOIN mdtrt_d m USING (mdtrt_id)
+      WHERE f.prd_days <> '' AND ((m.med_type IN ('11', '41') AND f.prd_days::INT > 7) OR (m.med_type = '13' AND f.prd_days::INT > 3) OR (m.med_type = '140104' AND f.prd_days::INT > 84))
+      EXCEPT SELECT mdtrt_id FROM truth WHERE detector_id = 'oversized_days_supply' AND expect = 'alert'`)).getRows();
+    expect(over).toEqual([]);
+    expect(await count(con, `SELECT count(*) FROM fee_list_d f JOIN med_catalog c ON c.med_list_codg = f.med_list_codg WHERE c.pric_uplmt_amt <> '' AND f.pric::DECIMAL(14,2) > c.pric_uplmt_amt::DECIMAL(14,2)`)).toBe(
+      await count(con, `SELECT count(*) FROM truth WHERE detector_id = 'price_over_ceiling' AND expect = 'alert'`),
+    );
+  });
+
+  it('plants every detector id of the catalogue with look-alikes, and early-warning cases', async () => {
+    const ids = detectorIds();
+    expect(ids.length).toBe(38);
+    for (const id of ids) {
+      expect(summary.planted[id]?.alert ?? 0, id).toBeGreaterThanOrEqual(3);
+      expect(summary.planted[id]?.no_alert ?? 0, id).toBeGreaterThanOrEqual(1);
+    }
+    expect(summary.planted.early_warning!.alert).toBeGreaterThanOrEqual(6);
+    expect(await count(con, `SELECT count(*) FROM truth WHERE detector_id = 'early_warning' AND expect = 'alert' AND NOT regexp_full_match(month, '\\d{4}-\\d{2}')`)).toBe(0);
+    expect(await count(con, `SELECT count(DISTINCT case_id) - count(*) FROM truth`)).toBe(0);
+  });
+
+  it('every truth key refers to existing rows', async () => {
+    const missing = async (key: string, table: string, col = key) =>
+      count(con, `SELECT count(*) FROM truth t WHERE t.${key} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.${col} = t.${key})`);
+    expect(await missing('psn_no', 'psn_info')).toBe(0);
+    expect(await missing('mdtrt_id', 'mdtrt_d')).toBe(0);
+    expect(await missing('setl_id', 'setl_d')).toBe(0);
+    expect(await missing('fixmedins_code', 'fixmedins')).toBe(0);
+    expect(await count(con, `SELECT count(*) FROM truth t WHERE t.bilg_dr_codg IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fee_list_d f WHERE f.bilg_dr_codg = t.bilg_dr_codg AND f.fixmedins_code = t.fixmedins_code)`)).toBe(0);
+    // Visit keys belong to the truth row's person where both are given.
+    expect(await count(con, `SELECT count(*) FROM truth t JOIN mdtrt_d m USING (mdtrt_id) WHERE t.psn_no IS NOT NULL AND m.psn_no <> t.psn_no`)).toBe(0);
+    // care_after_death alerts settle after the recorded death.
+    expect(await count(con, `SELECT count(*) FROM truth t JOIN setl_d s USING (setl_id) JOIN psn_info p ON p.psn_no = t.psn_no JOIN death_records d USING (certno)
+      WHERE t.detector_id = 'care_after_death' AND t.expect = 'alert' AND s.setl_time::TIMESTAMP::DATE > d.die_date::DATE`)).toBe(3);
+  });
+
+  it('writes Parquet when asked', async () => {
+    const p = tempDir('fw-gen-pq-');
+    try {
+      const s = await generateCity({ out: p.dir, persons: 500, days: 120, seed: 3, format: 'parquet' });
+      expect(readdirSync(p.dir).filter((f) => f.endsWith('.csv'))).toEqual([]);
+      expect(await count(con, `SELECT count(*) FROM read_parquet('${join(p.dir, 'fee_list_d.parquet')}')`)).toBe(s.rows.fee_list_d);
+    } finally {
+      p.cleanup();
+    }
+  });
+});
