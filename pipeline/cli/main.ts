@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError, reportError } from './context.ts';
+import { forwardIfOwner } from '../owner/forward.ts';
 
 /**
  * `fundwatch` CLI. Each command lives in `commands/<name>.ts` and exports `register(program)`;
@@ -27,6 +28,15 @@ export async function buildProgram(): Promise<Command> {
 }
 
 export async function runCli(): Promise<void> {
+  // A live owner (`fundwatch serve`) holds the database: run the command there (pipeline/owner/forward.ts).
+  let forwarded: number | null;
+  try {
+    forwarded = await forwardIfOwner(process.argv.slice(2));
+  } catch (err) {
+    reportError(err);
+    process.exit(1);
+  }
+  if (forwarded !== null) process.exit(forwarded);
   const program = await buildProgram();
   try {
     await program.parseAsync(process.argv);

@@ -1,0 +1,122 @@
+import type { Store } from '../pipeline/store/store.ts';
+import { maskCertno, maskName } from './audit.ts';
+import { ALERT_SELECT, alertRow, ts } from './sql.ts';
+
+const EVIDENCE_LIMIT = 500;
+
+/** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
+export async function caseEvidence(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
+  return store.all(
+    `WITH off AS (
+       SELECT f AS feedetl_sn, list(DISTINCT a.detector_id ORDER BY a.detector_id) AS detectors
+       FROM case_alerts ca JOIN alerts a USING (alert_id), unnest(a.feedetl_sn) AS t(f)
+       WHERE ca.case_id = $1 AND a.status = 'open' GROUP BY f
+     ),
+     vis AS (
+       SELECT DISTINCT fl.mdtrt_id FROM fee_list_d fl JOIN off USING (feedetl_sn)
+       UNION SELECT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL
+     )
+     SELECT fl.feedetl_sn, fl.mdtrt_id, fl.setl_id, ${ts('fl.fee_ocur_time')} AS fee_ocur_time, fl.fixmedins_code, fl.med_list_codg,
+       fl.hilist_name, fl.med_chrgitm_type, fl.cnt::DOUBLE AS cnt, fl.pric::DOUBLE AS pric,
+       fl.det_item_fee_sumamt::DOUBLE AS det_item_fee_sumamt, fl.pric_uplmt_amt::DOUBLE AS pric_uplmt_amt, fl.bilg_dr_codg,
+       fl.bilg_dept_name, off.feedetl_sn IS NOT NULL AS offending, coalesce(off.detectors, []::VARCHAR[]) AS detectors
+     FROM fee_list_d fl LEFT JOIN off USING (feedetl_sn)
+     WHERE fl.mdtrt_id IN (SELECT mdtrt_id FROM vis) OR off.feedetl_sn IS NOT NULL
+     ORDER BY offending DESC, fl.fee_ocur_time, fl.feedetl_sn LIMIT ${EVIDENCE_LIMIT}`,
+    [caseId],
+  );
+}
+
+export async function caseAlerts(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
+  const rows = await store.all(
+    `${ALERT_SELECT} WHERE alert_id IN (SELECT alert_id FROM case_alerts WHERE case_id = $1) ORDER BY amount_at_risk DESC, alert_id`,
+    [caseId],
+  );
+  return rows.map(alertRow);
+}
+
+/** The person the case is about (person cases), else the person with most flagged lines; null for none. */
+export async function casePerson(store: Store, caseId: string, psnNo: string | null): Promise<string | null> {
+  if (psnNo) return psnNo;
+  return (await store.scalar<string | null>(
+    `SELECT a.psn_no FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.psn_no IS NOT NULL
+     GROUP BY a.psn_no ORDER BY count(*) DESC, a.psn_no LIMIT 1`,
+    [caseId],
+  )) ?? null;
+}
+
+export async function personInfo(store: Store, psnNo: string, unmasked: boolean): Promise<Record<string, unknown> | null> {
+  const p = await store.one<Record<string, unknown>>(
+    `SELECT psn_no, psn_name, certno, gend, brdy::VARCHAR AS brdy, insutype, psn_type, insu_admdvs, aid_category FROM psn_info WHERE psn_no = $1 LIMIT 1`,
+    [psnNo],
+  );
+  if (!p) return null;
+  if (unmasked) return { ...p, masked: false };
+  const { psn_name, certno, ...rest } = p;
+  return { ...rest, psn_name_masked: maskName(psn_name), certno_masked: maskCertno(certno), masked: true };
+}
+
+/** The person's visits (newest first); visits holding flagged lines of this case are marked. */
+export async function visitTimeline(store: Store, caseId: string, psnNo: string): Promise<Record<string, unknown>[]> {
+  return store.all(
+    `WITH flagged AS (
+       SELECT DISTINCT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL
+       UNION SELECT DISTINCT fl.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id), unnest(a.feedetl_sn) t(f)
+         JOIN fee_list_d fl ON fl.feedetl_sn = t.f WHERE ca.case_id = $1
+     ),
+     cost AS (
+       SELECT mdtrt_id, sum(medfee_sumamt)::DOUBLE AS medfee_sumamt, sum(fund_pay_sumamt)::DOUBLE AS fund_pay_sumamt
+       FROM setl_d WHERE psn_no = $2 AND coalesce(refd_setl_flag, 0) <> 1 AND init_setl_id IS NULL GROUP BY mdtrt_id
+     )
+     SELECT m.mdtrt_id, m.fixmedins_code, f.fixmedins_name, m.med_type, ${ts('m.begntime')} AS begntime, ${ts('m.endtime')} AS endtime,
+       m.dscg_maindiag_code, m.dscg_maindiag_name, m.ipt_days, cost.medfee_sumamt, cost.fund_pay_sumamt,
+       m.mdtrt_id IN (SELECT mdtrt_id FROM flagged) AS flagged
+     FROM mdtrt_d m LEFT JOIN cost USING (mdtrt_id)
+     LEFT JOIN (SELECT fixmedins_code, any_value(fixmedins_name) AS fixmedins_name FROM fixmedins GROUP BY 1) f USING (fixmedins_code)
+     WHERE m.psn_no = $2 ORDER BY m.begntime DESC LIMIT 200`,
+    [caseId, psnNo],
+  );
+}
+
+/**
+ * The provider against its peers (same hospital level in the same region): average cost per settlement and
+ * settlements, reversals left out. Null when the case has no provider.
+ */
+export async function providerPeers(store: Store, fixmedinsCode: string | null): Promise<Record<string, unknown> | null> {
+  if (!fixmedinsCode) return null;
+  const me = await store.one<{ hosp_lv: string | null; admdvs: string | null; fixmedins_name: string | null }>(
+    'SELECT hosp_lv, admdvs, fixmedins_name FROM fixmedins WHERE fixmedins_code = $1 LIMIT 1',
+    [fixmedinsCode],
+  );
+  if (!me) return null;
+  const peers = await store.all<{ fixmedins_code: string; fixmedins_name: string; settlements: number; avg_cost: number }>(
+    `WITH peers AS (
+       SELECT fixmedins_code, any_value(fixmedins_name) AS fixmedins_name FROM fixmedins
+       WHERE hosp_lv IS NOT DISTINCT FROM $1 AND left(admdvs, 4) IS NOT DISTINCT FROM left($2, 4) GROUP BY 1
+     )
+     SELECT s.fixmedins_code, p.fixmedins_name, count(*)::INTEGER AS settlements, round(avg(s.medfee_sumamt), 2)::DOUBLE AS avg_cost
+     FROM setl_d s JOIN peers p USING (fixmedins_code)
+     WHERE coalesce(s.refd_setl_flag, 0) <> 1 AND s.init_setl_id IS NULL
+     GROUP BY ALL ORDER BY avg_cost DESC LIMIT 60`,
+    [me.hosp_lv, me.admdvs],
+  );
+  const values = peers.map((p) => p.avg_cost).sort((a, b) => a - b);
+  const median = values.length ? values[Math.floor((values.length - 1) / 2)]! : null;
+  return {
+    metric: 'avg_cost_per_settlement',
+    metric_zh: '次均费用（元）',
+    fixmedins_code: fixmedinsCode,
+    fixmedins_name: me.fixmedins_name,
+    group: `hosp_lv=${me.hosp_lv ?? '?'} admdvs=${(me.admdvs ?? '').slice(0, 4)}`,
+    median,
+    peers: peers.map((p) => ({ ...p, is_subject: p.fixmedins_code === fixmedinsCode })),
+  };
+}
+
+export async function caseSnooze(store: Store, caseId: string): Promise<Record<string, unknown> | null> {
+  return (await store.one(
+    `SELECT until::VARCHAR AS until, reason, actor, ${ts('created_at')} AS created_at FROM case_snoozes
+     WHERE case_id = $1 ORDER BY created_at DESC LIMIT 1`,
+    [caseId],
+  )) ?? null;
+}

@@ -1,0 +1,233 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError, MANAGERS, READERS, S, STAFF, actorOf, forbidden, idParams, notFound, type ServerDeps } from '../context.ts';
+import { auditNow } from '../audit.ts';
+import { ts, regionClause } from '../sql.ts';
+import { caseAlerts, caseEvidence, casePerson, caseSnooze, personInfo, providerPeers, visitTimeline } from '../case-detail.ts';
+import { CASE_SELECT } from '../../pipeline/cases/list.ts';
+import { caseEvents, appendCaseEvent } from '../../pipeline/cases/events.ts';
+import { CASE_STATUSES, DECISIONS, STATUS_ZH } from '../../pipeline/cases/status.ts';
+import { assignCase, closeCase, commentCase, decideCase, requestExpertReview, startReview } from '../../pipeline/cases/lifecycle.ts';
+import { casesConfig } from '../../pipeline/cases/config.ts';
+import { completeCaseJob, releaseCase, renewCaseLock, takeNextCase } from '../../pipeline/queue/inspector.ts';
+import { configSection } from '../../pipeline/config.ts';
+
+/** Allow-listed sort columns: the only identifiers that ever reach ORDER BY. */
+const CASE_SORTS: Record<string, string> = {
+  risk_score: 'risk_score',
+  amount_at_risk: 'amount_at_risk',
+  alert_count: 'alert_count',
+  opened_at: 'opened_at',
+  updated_at: 'updated_at',
+  case_id: 'case_id',
+};
+
+interface CaseQuery {
+  status?: string[];
+  region?: string;
+  subject_type?: string;
+  family?: string;
+  assignee?: string;
+  fixmedins_code?: string;
+  min_score?: number;
+  sort: string;
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+const TRANSITIONS = ['review', 'expert', 'decide', 'close', 'assign', 'release', 'renew'] as const;
+
+export function slaDays(deps: ServerDeps): number {
+  const v = configSection<{ sla_days: number }>(deps.config, 'server').sla_days;
+  return typeof v === 'number' && v > 0 ? v : 10;
+}
+
+export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  const { store } = deps;
+  const cfg = () => casesConfig(deps.config);
+
+  app.get<{ Querystring: CaseQuery }>('/api/v1/cases', {
+    config: { roles: READERS },
+    schema: {
+      tags: ['cases'], summary: '案件列表 list cases (filter, sort, paginate)',
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          status: { type: 'array', maxItems: 7, items: { type: 'string', enum: [...CASE_STATUSES] } },
+          region: S.region,
+          subject_type: { type: 'string', enum: ['person', 'provider', 'physician'] },
+          family: { type: 'string', pattern: '^[a-z_]{1,40}$' },
+          assignee: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' },
+          fixmedins_code: S.id,
+          min_score: { type: 'number', minimum: 0, maximum: 100 },
+          sort: { type: 'string', enum: Object.keys(CASE_SORTS), default: 'risk_score' },
+          order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+          limit: S.limit, offset: S.offset,
+        },
+      },
+    },
+  }, async (req) => {
+    const q = req.query;
+    const params: unknown[] = [];
+    const where = [regionClause('admdvs', req.user!.region, params)];
+    const add = (sql: (p: string) => string, v: unknown) => { params.push(v); where.push(sql(`$${params.length}`)); };
+    if (q.status?.length) add((p) => `list_contains(${p}::VARCHAR[], status)`, q.status);
+    if (q.region) add((p) => `starts_with(admdvs, ${p})`, q.region);
+    if (q.subject_type) add((p) => `subject_type = ${p}`, q.subject_type);
+    if (q.family) add((p) => `list_contains(families, ${p})`, q.family);
+    if (q.assignee) add((p) => `assignee = ${p}`, q.assignee === 'me' ? req.user!.user_id : q.assignee);
+    if (q.fixmedins_code) add((p) => `fixmedins_code = ${p}`, q.fixmedins_code);
+    if (q.min_score !== undefined) add((p) => `risk_score >= ${p}`, q.min_score);
+    const whereSql = where.join(' AND ');
+    const total = await store.scalar<number>(`SELECT count(*)::INTEGER FROM cases WHERE ${whereSql}`, params as never);
+    const items = await store.all(
+      `${CASE_SELECT} WHERE ${whereSql} ORDER BY ${CASE_SORTS[q.sort]} ${q.order === 'asc' ? 'ASC' : 'DESC'}, case_id LIMIT ${q.limit} OFFSET ${q.offset}`,
+      params as never,
+    );
+    return { total, limit: q.limit, offset: q.offset, items };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { unmasked?: boolean } }>('/api/v1/cases/:id', {
+    config: { roles: READERS },
+    schema: {
+      tags: ['cases'], summary: '案件详情 case detail: alerts, evidence lines, person, visit timeline, peers, events',
+      params: idParams(),
+      querystring: { type: 'object', additionalProperties: false, properties: { unmasked: { type: 'boolean', default: false } } },
+    },
+  }, async (req) => {
+    const c = await loadVisibleCase(req, req.params.id);
+    const unmasked = Boolean(req.query.unmasked);
+    if (unmasked && !STAFF.includes(req.user!.role)) throw forbidden('只有稽核人员可查看完整身份信息 (only inspection staff may see unmasked identities)');
+    const psnNo = await casePerson(store, c.case_id as string, (c.psn_no as string | null) ?? null);
+    const person = psnNo ? await personInfo(store, psnNo, unmasked) : null;
+    if (unmasked && person) {
+      await auditNow(store, { actor: actorOf(req), action: 'unmasked_read', object_type: 'person', object_id: psnNo, detail: { case_id: c.case_id, view: 'case_detail' } });
+    }
+    const alerts = await caseAlerts(store, c.case_id as string);
+    const provider = (c.fixmedins_code as string | null) ?? (alerts.find((a) => a.fixmedins_code)?.fixmedins_code as string | undefined) ?? null;
+    const days = slaDays(deps);
+    const sla = await store.one(
+      `SELECT ${ts(`opened_at + to_days(${days})`)} AS due_at, round(date_diff('minute', now(), opened_at + to_days(${days})) / 60.0, 1)::DOUBLE AS hours_left
+       FROM cases WHERE case_id = $1`,
+      [c.case_id as string],
+    );
+    return {
+      case: { ...c, status_zh: STATUS_ZH[c.status as keyof typeof STATUS_ZH] ?? c.status },
+      sla: { days, ...sla },
+      snooze: await caseSnooze(store, c.case_id as string),
+      alerts,
+      evidence: await caseEvidence(store, c.case_id as string),
+      person,
+      visits: psnNo ? await visitTimeline(store, c.case_id as string, psnNo) : [],
+      peers: await providerPeers(store, provider),
+      events: await caseEvents(store, c.case_id as string),
+    };
+  });
+
+  app.post<{ Body: { region?: string } }>('/api/v1/cases/take-next', {
+    config: { roles: STAFF },
+    schema: {
+      tags: ['cases'], summary: '领取下一个案件 take the next case from the queue',
+      body: { type: 'object', additionalProperties: false, properties: { region: S.region } },
+    },
+  }, async (req, reply) => {
+    const region = req.body?.region ?? req.user!.region ?? undefined;
+    const r = await takeNextCase(store, deps.redis, { inspector: req.user!.user_id, region, config: cfg() });
+    if (!r.redis_available) return reply.code(503).send({ error: 'unavailable', message: r.message });
+    return r;
+  });
+
+  app.post<{ Params: { id: string }; Body: TransitionBody }>('/api/v1/cases/:id/transitions', {
+    config: { roles: STAFF },
+    schema: {
+      tags: ['cases'], summary: '案件状态变更 case transition: review, expert, decide, close, assign, release, renew',
+      params: idParams(),
+      body: {
+        type: 'object', required: ['action'], additionalProperties: false,
+        properties: {
+          action: { type: 'string', enum: [...TRANSITIONS] },
+          reason: S.text,
+          decision: { type: 'string', enum: [...DECISIONS] },
+          confirmed_amount: S.money, recovered_amount: S.money, deducted_amount: S.money, fined_amount: S.money,
+          assignee: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' },
+        },
+      },
+    },
+  }, async (req) => {
+    const c = await loadVisibleCase(req, req.params.id);
+    const id = c.case_id as string;
+    const by = { actor: req.user!.user_id, role: req.user!.role };
+    const b = req.body;
+    const reason = b.reason ?? null;
+    let queue: unknown = null;
+    switch (b.action) {
+      case 'review': await startReview(store, id, by, reason); break;
+      case 'expert': await requestExpertReview(store, id, by, reason); break;
+      case 'decide': {
+        if (!b.decision) throw new HttpError(400, '须选择决定 decision is required');
+        if (c.status === 'expert_review' && !['expert', 'supervisor', 'admin'].includes(by.role) && c.assignee !== by.actor) throw forbidden();
+        await decideCase(store, id, { decision: b.decision, confirmed_amount: b.confirmed_amount, recovered_amount: b.recovered_amount, deducted_amount: b.deducted_amount, fined_amount: b.fined_amount, reason }, by);
+        queue = await completeCaseJob(store, deps.redis, id).catch((e: Error) => ({ done: false, message: e.message }));
+        break;
+      }
+      case 'close': await closeCase(store, id, by, reason, cfg()); break;
+      case 'assign':
+        if (!MANAGERS.includes(by.role)) throw forbidden('只有主管可以分派案件 (only supervisors assign cases)');
+        if (!b.assignee) throw new HttpError(400, '须指定 assignee');
+        await assignCase(store, id, b.assignee, by, reason);
+        break;
+      case 'release': queue = { released: await releaseCase(store, deps.redis, id, by.actor, reason) }; break;
+      case 'renew': queue = { renewed: await renewCaseLock(store, deps.redis, id, by.actor, cfg()) }; break;
+    }
+    return { case: await store.one(`${CASE_SELECT} WHERE case_id = $1`, [id]), queue };
+  });
+
+  app.post<{ Params: { id: string }; Body: { text: string } }>('/api/v1/cases/:id/comments', {
+    config: { roles: STAFF },
+    schema: {
+      tags: ['cases'], summary: '添加评论 comment on a case', params: idParams(),
+      body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } } },
+    },
+  }, async (req, reply) => {
+    const c = await loadVisibleCase(req, req.params.id);
+    await commentCase(store, c.case_id as string, { actor: req.user!.user_id, role: req.user!.role }, req.body.text);
+    return reply.code(201).send({ ok: true });
+  });
+
+  app.post<{ Params: { id: string }; Body: { until: string; reason?: string } }>('/api/v1/cases/:id/snooze', {
+    config: { roles: STAFF },
+    schema: {
+      tags: ['cases'], summary: '暂缓 snooze a case until a date', params: idParams(),
+      body: { type: 'object', required: ['until'], additionalProperties: false, properties: { until: S.date, reason: S.text } },
+    },
+  }, async (req, reply) => {
+    const c = await loadVisibleCase(req, req.params.id);
+    const until = req.body.until;
+    if (Number.isNaN(Date.parse(`${until}T00:00:00Z`)) || until <= new Date().toISOString().slice(0, 10)) {
+      throw new HttpError(400, `暂缓日期须晚于今天 until must be a future date (got ${until})`);
+    }
+    await store.transaction(async () => {
+      await store.run('INSERT INTO case_snoozes VALUES ($1, $2::DATE, $3, $4, now())', [c.case_id as string, until, req.body.reason ?? null, req.user!.user_id]);
+      await appendCaseEvent(store, { case_id: c.case_id as string, actor: req.user!.user_id, action: 'snooze', from_status: c.status as string, to_status: c.status as string, reason: req.body.reason ?? null, detail: { until } });
+    });
+    return reply.code(201).send({ ok: true, until });
+  });
+
+  async function loadVisibleCase(req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
+    const params: unknown[] = [id];
+    const c = await store.one(`${CASE_SELECT} WHERE case_id = $1 AND ${regionClause('admdvs', req.user!.region, params)}`, params as never);
+    if (!c) throw notFound(`案件 case ${id}`);
+    return c;
+  }
+}
+
+interface TransitionBody {
+  action: (typeof TRANSITIONS)[number];
+  reason?: string;
+  decision?: (typeof DECISIONS)[number];
+  confirmed_amount?: number;
+  recovered_amount?: number;
+  deducted_amount?: number;
+  fined_amount?: number;
+  assignee?: string;
+}

@@ -1,0 +1,111 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import multipart from '@fastify/multipart';
+import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { CaseTransitionError } from '../pipeline/cases/lifecycle.ts';
+import { HttpError, type ServerDeps } from './context.ts';
+import { UserInputError, sessionUser, tokenUser } from './users.ts';
+import { Metrics } from './metrics.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+import { registerAuthRoutes, SESSION_COOKIE } from './routes/auth.ts';
+import { registerCaseRoutes } from './routes/cases.ts';
+import { registerDataRoutes } from './routes/data.ts';
+import { registerBatchRoutes } from './routes/batches.ts';
+import { registerReferralRoutes } from './routes/referrals.ts';
+import { registerDashboardRoutes } from './routes/dashboard.ts';
+import { registerInstitutionRoutes } from './routes/institution.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerBullBoard } from './routes/bull-board.ts';
+
+export const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
+const ECHARTS_DIR = dirname(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'));
+
+export interface ServerOptions {
+  logger?: boolean;
+  /** Bull Board at /admin/queues (needs Redis); off in most tests. */
+  bullBoard?: boolean;
+  /** Login attempts per minute per address. */
+  loginRateLimit?: number;
+}
+
+/** The Fastify app of the owner process: API, console, docs, metrics. Does not listen. */
+export async function buildServer(deps: ServerDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1_048_576,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  const metrics = new Metrics();
+  app.decorateRequest('user', null);
+
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, { limits: { fileSize: 200 * 1024 * 1024, files: 50, fields: 20 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'FundWatch 医保基金监测 API', version: '1' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Authentication and the role check, before body validation: anonymous → 401, wrong role → 403.
+  app.addHook('onRequest', async (req) => {
+    metrics.start(req);
+    const url = req.url;
+    const guarded = url.startsWith('/api/v1/') || url.startsWith('/admin/');
+    if (!guarded) return;
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const cookieToken = req.cookies[SESSION_COOKIE];
+    req.user = bearer ? await tokenUser(deps.store, bearer) : cookieToken ? await sessionUser(deps.store, cookieToken) : null;
+    if (!req.user) throw new HttpError(401, '请先登录 authentication required');
+    const roles = req.routeOptions.config?.roles ?? ['admin'];
+    if (!roles.includes(req.user.role)) throw new HttpError(403, `角色 ${req.user.role} 无权访问 (role ${req.user.role} may not use this resource)`);
+  });
+  app.addHook('onResponse', async (req, reply) => metrics.finish(req, reply));
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as Error & { statusCode?: number; validation?: unknown; code?: string };
+    if (e.validation) return reply.code(400).send({ error: 'bad_request', message: `请求参数无效 invalid request: ${e.message}` });
+    if (e instanceof HttpError) return reply.code(e.statusCode).send({ error: errorName(e.statusCode), message: e.message });
+    if (e instanceof CaseTransitionError) return reply.code(409).send({ error: 'conflict', message: e.message });
+    if (e instanceof UserInputError) return reply.code(400).send({ error: 'bad_request', message: e.message });
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: errorName(e.statusCode), message: e.message });
+    }
+    req.log.error(err);
+    return reply.code(500).send({ error: 'internal', message: `服务器内部错误 internal error: ${e.message}` });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `未找到 not found: ${req.method} ${req.url.split('?')[0]}` }));
+
+  await app.register(fastifyStatic, { root: CONSOLE_DIR, prefix: '/', index: ['index.html'], wildcard: false });
+  await app.register(fastifyStatic, { root: ECHARTS_DIR, prefix: '/vendor/echarts/', decorateReply: false, wildcard: false });
+
+  registerSystemRoutes(app, deps, metrics);
+  registerAuthRoutes(app, deps, opts.loginRateLimit ?? 10);
+  registerCaseRoutes(app, deps);
+  registerDataRoutes(app, deps);
+  registerBatchRoutes(app, deps);
+  registerReferralRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
+  registerInstitutionRoutes(app, deps);
+  registerAdminRoutes(app, deps);
+  if (opts.bullBoard) await registerBullBoard(app, deps);
+  return app;
+}
+
+function errorName(status: number): string {
+  return ({ 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests' } as Record<number, string>)[status] ?? 'error';
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../pipeline/store/store.ts';
+import type { FundwatchConfig } from '../pipeline/config.ts';
+import { redisSettings, checkRedis } from '../pipeline/queue/redis.ts';
+import { startQueueOwner, type QueueOwner } from '../pipeline/queue/owner.ts';
+import { casesConfig } from '../pipeline/cases/config.ts';
+import { nightlyConfig } from '../pipeline/nightly/config.ts';
+import { runNightly } from '../pipeline/nightly/run.ts';
+import { startNightlyScheduler, type NightlyScheduler } from '../pipeline/nightly/scheduler.ts';
+import { removeOwnerFile, writeOwnerFile } from '../pipeline/owner/owner.ts';
+import { buildServer } from './server.ts';
+
+export interface OwnerServer {
+  app: FastifyInstance;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Makes this process the database's owner: the API and console, the BullMQ stalled-case checks, the nightly
+ * scheduler, and `<db>.owner.json` so CLI commands forward here. Used by `fundwatch serve` and `demo --serve`.
+ */
+export async function startOwnerServer(opts: {
+  store: Store;
+  dbPath: string;
+  config: FundwatchConfig;
+  port?: number;
+  host?: string;
+  scheduler?: boolean;
+  log?: (msg: string) => void;
+}): Promise<OwnerServer> {
+  const { store, config } = opts;
+  const log = opts.log ?? (() => undefined);
+  const redis = redisSettings(config);
+  const nightly = nightlyConfig(config);
+  mkdirSync(nightly.inbox, { recursive: true });
+  const localToken = randomBytes(24).toString('hex');
+  let running: Promise<unknown> | null = null;
+
+  const startRun = (actor: string) =>
+    new Promise<{ run_id: string; started: boolean; message: string }>((resolveStart) => {
+      if (running) return resolveStart({ run_id: '', started: false, message: '已有运行在进行 a run is already in progress' });
+      log(`${actor} 启动夜间运行 started a nightly run`);
+      running = runNightly(store, { config, nightly, redis, log, onStart: (run_id) => resolveStart({ run_id, started: true, message: '运行已开始 run started' }) })
+        .catch((err: Error) => resolveStart({ run_id: '', started: false, message: err.message }))
+        .finally(() => { running = null; });
+    });
+
+  const redisUp = (await checkRedis(redis)).ok;
+  const app = await buildServer({ store, config, redis, dbPath: opts.dbPath, localToken, inboxDir: nightly.inbox, startRun }, { bullBoard: redisUp });
+  await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port ?? 8080;
+  const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
+  writeOwnerFile({ pid: process.pid, port, host, token: localToken, db: opts.dbPath, started_at: new Date().toISOString() });
+
+  let queueOwner: QueueOwner | null = null;
+  let scheduler: NightlyScheduler | null = null;
+  if (redisUp) {
+    queueOwner = await startQueueOwner(store, redis, { config: casesConfig(config), log }).catch((err: Error) => {
+      log(`队列守护未启动 queue owner not started: ${err.message}`);
+      return null;
+    });
+    if (opts.scheduler !== false) scheduler = await startNightlyScheduler(store, redis, config, log);
+  } else {
+    log('Redis 不可用：队列、夜间调度与 Bull Board 未启动 (Redis unreachable: queues, scheduler and Bull Board not started)');
+  }
+
+  return {
+    app,
+    port,
+    url: `http://${host}:${port}`,
+    async close() {
+      removeOwnerFile(opts.dbPath);
+      await scheduler?.close();
+      await queueOwner?.close();
+      await app.close();
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { findLiveOwner, type OwnerInfo } from './owner.ts';
+
+export const LOCAL_TOKEN_HEADER = 'x-fundwatch-local-token';
+
+/** Commands that never go through the owner: the owner itself, and restore (it replaces the file). */
+const LOCAL_ONLY = new Set(['serve', 'restore', 'help']);
+
+export interface ForwardResult {
+  stdout: string;
+  stderr: string;
+  exit_code: number;
+}
+
+/** `--db PATH` / `--db=PATH` from argv, else env, else the default — the same rule as the commander option. */
+export function dbPathFromArgv(argv: string[], env: NodeJS.ProcessEnv = process.env): string {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--db' && argv[i + 1]) return argv[i + 1]!;
+    if (argv[i]!.startsWith('--db=')) return argv[i]!.slice(5);
+  }
+  return env.FUNDWATCH_DB ?? './fundwatch.duckdb';
+}
+
+/**
+ * The owner runs in its own working directory: paths in argv that exist here (or look like paths) are made
+ * absolute, so `fundwatch ingest ./batch` means the same directory through the owner.
+ */
+export function absolutePaths(argv: string[], cwd = process.cwd()): string[] {
+  return argv.map((a, i) => {
+    if (a.startsWith('-') || isAbsolute(a)) return a;
+    const prev = argv[i - 1];
+    const isPathOption = prev === '--db' || prev === '--config' || prev === '--out';
+    const looksLikePath = a.includes('/') || a.startsWith('.') || existsSync(resolve(cwd, a));
+    return (isPathOption || (looksLikePath && i > 0)) ? resolve(cwd, a) : a;
+  });
+}
+
+export async function forwardToOwner(owner: OwnerInfo, argv: string[], actor: string): Promise<ForwardResult> {
+  const res = await fetch(`http://${owner.host}:${owner.port}/internal/cli`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [LOCAL_TOKEN_HEADER]: owner.token },
+    body: JSON.stringify({ argv, actor }),
+  });
+  if (!res.ok) throw new Error(`服务进程拒绝了命令 the owner process refused the command: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as ForwardResult;
+}
+
+/**
+ * Called by the CLI before it opens the database: if a live owner holds it, runs argv there and returns the
+ * exit code; null when the command should run locally.
+ */
+export async function forwardIfOwner(argv: string[]): Promise<number | null> {
+  if (process.env.FUNDWATCH_NO_FORWARD === '1') return null;
+  const command = argv.find((a) => !a.startsWith('-') && !isOptionValue(argv, a));
+  if (!command || LOCAL_ONLY.has(command) || argv.includes('--help') || argv.includes('-h')) return null;
+  const owner = await findLiveOwner(dbPathFromArgv(argv));
+  if (!owner) return null;
+  const result = await forwardToOwner(owner, absolutePaths(argv), `cli:${process.env.USER ?? 'unknown'}`);
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.exit_code;
+}
+
+function isOptionValue(argv: string[], a: string): boolean {
+  const i = argv.indexOf(a);
+  return i > 0 && (argv[i - 1] === '--db' || argv[i - 1] === '--config');
+}
