@@ -21,6 +21,8 @@ export interface RunOptions {
   kind?: string;
   /** The caller (e.g. the nightly run) already holds the run lock; do not take it again. */
   lockHeld?: boolean;
+  /** Use these detectors instead of the registry (tests and tools). */
+  detectorList?: RegisteredDetector[];
 }
 
 export interface DetectorCount {
@@ -175,12 +177,21 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
 }
 
 async function selectDetectors(opts: RunOptions): Promise<{ d: RegisteredDetector; enabled: boolean }[]> {
+  const find = async (id: string) => {
+    if (!opts.detectorList) return getDetector(id);
+    const d = opts.detectorList.find((x) => x.id === id);
+    if (!d) throw new Error(`未知的检测规则 unknown detector "${id}"`);
+    return d;
+  };
   if (opts.detectors && opts.detectors.length) {
     // Named explicitly: run even when disabled in the config.
     const ids = [...new Set(opts.detectors)];
-    return Promise.all(ids.map(async (id) => ({ d: await getDetector(id), enabled: true })));
+    const chosen = await Promise.all(ids.map(async (id) => ({ d: await find(id), enabled: true })));
+    for (const { d } of chosen) detectorConfig(opts.config, d); // a bad config fails the run before it starts
+    return chosen;
   }
-  return (await listDetectors()).map((d) => ({ d, enabled: detectorConfig(opts.config, d).enabled }));
+  const all = opts.detectorList ?? (await listDetectors());
+  return all.map((d) => ({ d, enabled: detectorConfig(opts.config, d).enabled }));
 }
 
 async function finishRun(store: Store, s: RunSummary, error: string | null): Promise<void> {
@@ -260,3 +271,4 @@ function nowIso(): string {
 function today(): string {
   return nowIso().slice(0, 10);
 }
+export { RunLockedError } from './lock.ts';
