@@ -2,7 +2,8 @@ import type { Detector } from '../types.ts';
 
 /**
  * Two or more operations of one group (知识库第二批 限定主次操作) billed in one visit on one day — through the
- * same incision — with the second and later ones not discounted (billed at >= the full unit price).
+ * same incision — with the second and later ones not discounted: unit price above discount_ratio × full price
+ * (both at full price is the plain case).
  */
 export const detector: Detector = {
   id: 'kp_surgery_discount',
@@ -15,8 +16,12 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第三十八条（超标准收费）；国家医保智能监管规则库 手术项目未按规定折价收费 (GZ10000102002000)，知识库第二批（限定主次操作）',
   subject_type: 'visit',
   params: {
-    discount_ratio: { default: 0.5, unit: 'ratio', description_zh: '第二及以后手术应收取的比例（用于估算多收金额）(price ratio due for later operations)' },
-    price_tolerance: { default: 0.01, unit: '元', description_zh: '判断“按全价收取”时的单价容差 (unit-price tolerance for "full price")' },
+    discount_ratio: {
+      default: 0.5,
+      unit: 'ratio',
+      description_zh: '第二及以后手术最多按全价的此比例收取；高于即为未折价 (later operations may be billed at most this share of the full price)',
+    },
+    price_tolerance: { default: 0.01, unit: '元', description_zh: '单价比较容差 (unit-price tolerance)' },
   },
   lookbackDays: 90,
   sql: 'billing/kp_surgery_discount.sql',

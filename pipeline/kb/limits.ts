@@ -59,11 +59,6 @@ export function parsePeriodLimit(text: string): { period_days: number; period_ma
   return { period_days: mult * UNIT_DAYS[m[2]!]!, period_max: max };
 }
 
-/** "总时间不超过90天" counts the calendar span; "支付不超过30天" counts the days of use. */
-export function parseCourseMeasure(text: string): 'span' | 'billed_days' {
-  return /总时间|总时长|时间跨度/.test(text) ? 'span' : 'billed_days';
-}
-
 /** 限定性别: "男" → '1', "女" → '2' (GB/T 2261.1). */
 export function parseSex(text: string): '1' | '2' | undefined {
   const t = text.trim();

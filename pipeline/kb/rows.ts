@@ -3,7 +3,6 @@ import type { SheetRow } from './sheet.ts';
 import {
   parseAgeGroup,
   parseCareSetting,
-  parseCourseMeasure,
   parseDuration,
   parseFrequencyUnit,
   parseInsurance,
@@ -135,7 +134,8 @@ export function parseRow(ctx: RowContext, row: SheetRow): KnowledgePoint | undef
       return {
         ...kp,
         max_days: maxDays,
-        course_measure: parseCourseMeasure(note),
+        // 第八批-3 limits are calendar periods (一个疾病过程支付不超过90天, 支付不超过一年，每周最多支付一次): counted as the span.
+        course_measure: 'span',
         ...(interval !== undefined ? { min_interval_days: interval } : {}),
         ...(period ?? {}),
       };

@@ -1,9 +1,11 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { CommanderError } from 'commander';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../pipeline/cli/main.ts';
+import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
 import { importKnowledgeBase } from '../../pipeline/kb/import.ts';
 import { knowledgeBaseStatus, listKbVersions } from '../../pipeline/kb/status.ts';
 import type { Store } from '../../pipeline/store/store.ts';
@@ -94,12 +96,27 @@ describe('kb import of the published files', () => {
   });
 });
 
+/** The real CLI program in-process; rejects with {code} as the process would exit (2 usage, 1 failure). */
+async function runCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  let out = '';
+  let err = '';
+  const stdout = new Writable({ write: (c, _e, cb) => ((out += c), cb()) });
+  const stderr = new Writable({ write: (c, _e, cb) => ((err += c), cb()) });
+  const program = await buildProgram();
+  program.configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
+  try {
+    await cliInvocation.run({ stdout, stderr }, () => program.parseAsync(['node', 'fundwatch', ...args]));
+  } catch (e) {
+    const code = e instanceof CommanderError || e instanceof UsageError ? 2 : 1;
+    throw Object.assign(new Error(`exit ${code}: ${(e as Error).message} ${err}`), { code });
+  }
+  return { stdout: out, stderr: err };
+}
+
 describe('fundwatch kb (CLI)', () => {
   const t = tempDir('fw-kbcli-');
   afterAll(() => t.cleanup());
-  const run = promisify(execFile);
-  const cli = (...args: string[]) =>
-    run('node', [join(repoRoot, 'pipeline/cli/fundwatch.js'), '--db', join(t.dir, 'fw.duckdb'), ...args], { cwd: t.dir });
+  const cli = (...args: string[]) => runCli(['--db', join(t.dir, 'fw.duckdb'), ...args]);
 
   it('imports with --json, reports problems on stderr, then says no change', async () => {
     const f = join(t.dir, 'freq.xlsx');
@@ -117,5 +134,6 @@ describe('fundwatch kb (CLI)', () => {
     const lines = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { points: number; effective_date: string });
     expect(lines.map((l) => [l.effective_date, l.points])).toEqual([['2026-01-01', 1]]);
     await expect(cli('kb', 'import', f, '--effective', '2026-13-01')).rejects.toMatchObject({ code: 2 });
+    await expect(cli('kb', 'import', join(t.dir, 'nothing-here.xlsx'))).rejects.toMatchObject({ code: 1 });
   }, 30_000);
 });

@@ -83,7 +83,8 @@ describe('the 14 NHSA knowledge-point files as published', () => {
     expect(point('payment_course_limit:drug:15')).toMatchObject({ item_name: '银杏二萜内酯葡胺注射液', max_days: 14, per_stay: true });
     expect(point('payment_course_limit:drug:31')).toMatchObject({ item_name: '帕妥珠单抗注射液', max_days: 365 });
     expect(point('course_length:service:2')).toMatchObject({ item_name: '手功能评定', max_days: 90, course_measure: 'span', min_interval_days: 14 });
-    expect(point('course_length:service:5')).toMatchObject({ item_name: '减重支持系统训练', max_days: 30, course_measure: 'billed_days' });
+    expect(point('course_length:service:5')).toMatchObject({ item_name: '减重支持系统训练', max_days: 30, course_measure: 'span' });
+    expect(point('course_length:service:9')).toMatchObject({ item_name: '手功能训练', max_days: 90, course_measure: 'span' });
     expect(point('course_length:service:12')).toMatchObject({ max_days: 365, period_days: 7, period_max: 1 });
     expect(point('daily_frequency:service:3')).toMatchObject({ item_name: '住院诊查费', per_day_max: 1, per_day_unit: 'day', codes: ['001102000050000'] });
     expect(point('daily_frequency:service:33')).toMatchObject({ item_name: '呼吸机辅助呼吸', per_day_max: 24, per_day_unit: 'hour' });

@@ -1,15 +1,16 @@
 -- kp_course_length: a service billed beyond its course length (知识库第八批-3, e.g. 支付不超过30天,
--- 总时间不超过90天). A course is the person's lines of the knowledge point with no gap longer than
--- p.course_gap_days. The limit counts either the calendar span from the course's first day ('span', 总时间)
--- or the distinct billed days ('billed_days', 支付不超过N天). Offending lines = those on day max_days + 1 and
--- later. One hit per person, knowledge point and course; amount at risk = Σ the offending lines' totals.
+-- 一个疾病过程支付不超过90天, 总时间不超过90天). A course is the person's lines of the knowledge point with no gap
+-- longer than p.course_gap_days. The limit counts the calendar span from the course's first day (course_measure
+-- 'span', as the reader stores every 第八批-3 point); a point stored as 'billed_days' counts distinct billed days.
+-- Offending lines = those on day max_days + 1 and later. One hit per person, knowledge point and course;
+-- amount at risk = Σ the offending lines' totals.
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
 kp_line AS (
   SELECT fe.feedetl_sn, fe.psn_no, fe.med_list_codg, fe.fee_ocur_time::DATE AS d,
          fe.det_item_fee_sumamt::DECIMAL(14, 2) AS amount, ps.insu_admdvs AS admdvs,
-         k.kp_id, k.item_name, k.max_days, coalesce(k.course_measure, 'billed_days') AS course_measure
+         k.kp_id, k.item_name, k.max_days, coalesce(k.course_measure, 'span') AS course_measure
   FROM clean_fee fe
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'course_length' AND k.max_days > 0
   JOIN psn_info ps ON ps.psn_no = fe.psn_no

@@ -1,10 +1,11 @@
 -- kp_surgery_discount: two or more different operations of one operation group (知识库第二批 限定主次操作,
 -- e.g. 胃肠手术组) billed in one visit on one day — i.e. through the same incision — where the second and later
--- operations were not discounted. "Not discounted" = billed at >= the full unit price (within p.price_tolerance
--- yuan). Full price = pric_uplmt_amt of the line, else med_catalog.pric_uplmt_amt, else the highest unit price
--- of that code at that provider in the scanned period. The main operation is the group's highest-priced line;
--- the offending lines are the other full-price lines. One hit per visit; amount at risk = Σ their totals
--- (measured.overcharge_estimate = that × (1 − p.discount_ratio), the part a correct discount would remove).
+-- operations were not discounted. The main operation is the group's highest-priced line of the day; a later
+-- operation is "not discounted" when its unit price is above p.discount_ratio × its full price (+ p.price_tolerance
+-- yuan) — so both lines at full price are always caught, and so is a partial discount above the ratio.
+-- Full price = pric_uplmt_amt of the line, else med_catalog.pric_uplmt_amt, else the highest unit price of that
+-- code at that provider in the scanned period. Offending lines = the not-discounted later operations.
+-- One hit per visit; amount at risk = Σ their totals (measured.overcharge_estimate = Σ (pric − ratio × full) × cnt).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -33,16 +34,15 @@ grouped AS (
   WINDOW g AS (PARTITION BY mdtrt_id, grp, d)
 ),
 judged AS (
-  SELECT g.*, g.pric >= g.full_price - pa.price_tolerance AS at_full_price,
-         max(CASE WHEN g.rank_in_group = 1 THEN g.med_list_codg END) OVER w AS main_code,
-         bool_or(g.rank_in_group = 1 AND g.pric >= g.full_price - pa.price_tolerance) OVER w AS main_at_full_price
+  SELECT g.*, g.pric > pa.discount_ratio * g.full_price + pa.price_tolerance AS not_discounted,
+         max(CASE WHEN g.rank_in_group = 1 THEN g.med_list_codg END) OVER w AS main_code
   FROM grouped g JOIN params pa ON pa.admdvs = g.admdvs
   WHERE g.codes_in_group >= 2
   WINDOW w AS (PARTITION BY g.mdtrt_id, g.grp, g.d)
 ),
 offending AS (
   SELECT * FROM judged
-  WHERE rank_in_group > 1 AND at_full_price AND main_at_full_price AND med_list_codg <> main_code
+  WHERE rank_in_group > 1 AND not_discounted AND med_list_codg <> main_code
 )
 SELECT any_value(o.psn_no) AS psn_no, any_value(o.fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        o.mdtrt_id, NULL::VARCHAR AS setl_id,
@@ -51,7 +51,7 @@ SELECT any_value(o.psn_no) AS psn_no, any_value(o.fixmedins_code) AS fixmedins_c
                    'secondary', list(json_object('feedetl_sn', o.feedetl_sn, 'med_list_codg', o.med_list_codg,
                                                  'item_name', o.item_name, 'pric', o.pric, 'full_price', o.full_price)
                                      ORDER BY o.feedetl_sn),
-                   'overcharge_estimate', round(sum(o.amount) * (1 - any_value(pa.discount_ratio)), 2)) AS measured,
+                   'overcharge_estimate', round(sum((o.pric - pa.discount_ratio * o.full_price) * o.cnt), 2)) AS measured,
        json_object('discount_ratio', any_value(pa.discount_ratio), 'price_tolerance', any_value(pa.price_tolerance)) AS threshold,
        NULL::JSON AS peer,
        sum(o.amount)::DECIMAL(14, 2) AS amount_at_risk,

@@ -7,6 +7,7 @@ import { storeWithRealKb } from './kbStore.ts';
 const OZAGREL = 'XB01AXA223B004010180963'; // 奥扎格雷氨丁三醇注射用浓溶液, 支付不超过14天 (第六批)
 const BUTYLPHTHALIDE = 'XN07XXD130E002010102774'; // 丁苯酞软胶囊, 20天 (第六批)
 const WEIGHT_SUPPORT = '003402000210000'; // 减重支持系统训练, 支付不超过30天 (第八批-3)
+const HAND_TRAINING = '003402000250000'; // 手功能训练, 一个疾病过程支付不超过90天 (第八批-3)
 const HAND_ASSESS = '003402000050000'; // 手功能评定, 总时间不超过90天 (第八批-3); 14天1次 (第八批-4)
 const HBA1C = '002503020030000'; // 糖化血红蛋白测定, 15天内1次 (第八批-4)
 const WARD_ROUND = '001102000050000'; // 住院诊查费, 1/日 (第八批-1)
@@ -66,24 +67,39 @@ describe('kp_payment_course_limit', () => {
 });
 
 describe('kp_course_length', () => {
-  it('counts billed days (支付不超过30天) and the calendar span (总时间不超过90天)', async () => {
-    const b = new BillingClaims(store).provider('H1').person('P32').person('P30').person('SPAN').person('SPAN84');
+  it('counts the calendar span of a course (支付不超过30天, 一个疾病过程支付不超过90天, 总时间不超过90天)', async () => {
+    const b = new BillingClaims(store).provider('H1').person('D31').person('D30').person('W100').person('W84').person('SPAN');
     const course = (id: string, psn: string, code: string, dates: string[]) =>
       b.visit(id, psn, 'H1', '11', dates[0]!, dates.map((t) => ({ med_list_codg: code, pric: 30, fee_ocur_time: t })));
-    course('V32', 'P32', WEIGHT_SUPPORT, days('2026-01-05', 32, 2)); // every other day: 32 billed days
-    course('V30', 'P30', WEIGHT_SUPPORT, days('2026-01-05', 30, 2));
-    course('VSPAN', 'SPAN', HAND_ASSESS, days('2026-01-05', 8, 14)); // day 0 … day 98
-    course('VSPAN84', 'SPAN84', HAND_ASSESS, days('2026-01-05', 7, 14)); // day 0 … day 84
+    course('V31', 'D31', WEIGHT_SUPPORT, days('2026-01-05', 31)); // daily for 31 days: day 31 is over
+    course('V30', 'D30', WEIGHT_SUPPORT, days('2026-01-05', 30));
+    course('VW100', 'W100', HAND_TRAINING, days('2026-01-05', 15, 7)); // weekly, day 0 … day 98
+    course('VW84', 'W84', HAND_TRAINING, days('2026-01-05', 13, 7)); // weekly, day 0 … day 84
+    course('VSPAN', 'SPAN', HAND_ASSESS, days('2026-01-05', 8, 14)); // every 14 days, day 0 … day 98
     await b.flush();
     const alerts = await detectOnce(store, 'kp_course_length', { from: '2026-01-01', to: '2026-06-30' });
     expect(alerts.map(pick)).toEqual([
-      { mdtrt_id: null, psn_no: 'P32', feedetl_sn: ['V32-31', 'V32-32'], amount_at_risk: 60 },
+      { mdtrt_id: null, psn_no: 'D31', feedetl_sn: ['V31-31'], amount_at_risk: 30 },
       { mdtrt_id: null, psn_no: 'SPAN', feedetl_sn: ['VSPAN-8'], amount_at_risk: 30 },
+      { mdtrt_id: null, psn_no: 'W100', feedetl_sn: ['VW100-14', 'VW100-15'], amount_at_risk: 60 },
     ]);
     expect(alerts[1]).toMatchObject({
-      measured: { span_days: 99, billed_days: 8, item_name: '手功能评定' },
+      measured: { span_days: 99, billed_days: 8, item_name: '手功能评定', course_start: '2026-01-05' },
       threshold: { max_days: 90, course_measure: 'span' },
     });
+  });
+
+  it('a gap longer than course_gap_days starts a new course', async () => {
+    const b = new BillingClaims(store).provider('H1').person('P1');
+    const dates = [...days('2026-01-05', 20), ...days('2026-03-01', 20)]; // 20 + 20 days, 35 days apart
+    b.visit('V1', 'P1', 'H1', '11', dates[0]!, dates.map((t) => ({ med_list_codg: WEIGHT_SUPPORT, pric: 30, fee_ocur_time: t })));
+    await b.flush();
+    expect(await detectOnce(store, 'kp_course_length', { from: '2026-01-01', to: '2026-06-30' })).toEqual([]);
+    const config = { detectors: { kp_course_length: { params: { course_gap_days: 60 } } } };
+    const alerts = await detectOnce(store, 'kp_course_length', { from: '2026-01-01', to: '2026-06-30', config });
+    expect(alerts.map(pick)).toEqual([
+      { mdtrt_id: null, psn_no: 'P1', feedetl_sn: dates.slice(20).map((_, i) => `V1-${21 + i}`).sort(), amount_at_risk: 600 },
+    ]);
   });
 });
 

@@ -88,7 +88,7 @@ describe('kp_duplicate_charge', () => {
 });
 
 describe('kp_surgery_discount', () => {
-  it('flags a second operation of the same group billed at full price; discounted or other-group ones are not', async () => {
+  it('flags a second operation of the same group billed at full price or above the discount ratio; discounted or other-group ones are not', async () => {
     const b = new BillingClaims(store).provider('H1').person('P1').person('P2').person('P3');
     b.visit('FULL', 'P1', 'H1', '21', '2026-01-05 09:00:00', [
       { med_list_codg: OESOPH_RESECTION, pric: 3000, med_chrgitm_type: '06' },
@@ -98,18 +98,42 @@ describe('kp_surgery_discount', () => {
       { med_list_codg: OESOPH_RESECTION, pric: 3000, med_chrgitm_type: '06' },
       { med_list_codg: STRICTUREPLASTY, pric: 600, med_chrgitm_type: '06' },
     ], { endtime: '2026-01-15 09:00:00' });
+    b.visit('PARTIAL', 'P2', 'H1', '21', '2026-01-20 09:00:00', [
+      { med_list_codg: OESOPH_RESECTION, pric: 3000, med_chrgitm_type: '06' },
+      { med_list_codg: STRICTUREPLASTY, pric: 960, med_chrgitm_type: '06' }, // 80 % of 1200
+    ], { endtime: '2026-01-28 09:00:00' });
     b.visit('TWO-GROUPS', 'P3', 'H1', '21', '2026-01-07 09:00:00', [
       { med_list_codg: OESOPH_RESECTION, pric: 3000, med_chrgitm_type: '06' },
       { med_list_codg: HEMIHEPATECTOMY, pric: 2500, med_chrgitm_type: '06' },
     ], { endtime: '2026-01-15 09:00:00' });
     await b.flush();
     const alerts = await detectOnce(store, 'kp_surgery_discount', JAN);
-    expect(alerts.map(pick)).toEqual([{ mdtrt_id: 'FULL', feedetl_sn: ['FULL-2'], amount_at_risk: 1200 }]);
+    expect(alerts.map(pick)).toEqual([
+      { mdtrt_id: 'FULL', feedetl_sn: ['FULL-2'], amount_at_risk: 1200 },
+      { mdtrt_id: 'PARTIAL', feedetl_sn: ['PARTIAL-2'], amount_at_risk: 960 },
+    ]);
     expect(alerts[0]).toMatchObject({
       gz_code: 'GZ10000102002000',
       measured: { groups: ['胃肠手术组'], main_codes: [OESOPH_RESECTION], overcharge_estimate: 600 },
       threshold: { discount_ratio: 0.5 },
     });
+    expect(alerts[1]!.measured).toMatchObject({ overcharge_estimate: 360 });
+  });
+
+  it('takes the full price from med_catalog: both operations at the catalogue price below the ceiling are flagged', async () => {
+    const b = new BillingClaims(store).provider('H1').person('P1').person('P2');
+    b.c.row('med_catalog', { med_list_codg: STRICTUREPLASTY, name: '食管胃吻合口狭窄切开成形术', list_type: '201', pric_uplmt_amt: 1380 });
+    b.visit('CAT-FULL', 'P1', 'H1', '21', '2026-01-05 09:00:00', [
+      { med_list_codg: OESOPH_RESECTION, pric: 3000 },
+      { med_list_codg: STRICTUREPLASTY, pric: 1200 },
+    ], { endtime: '2026-01-15 09:00:00' });
+    b.visit('CAT-HALF', 'P2', 'H1', '21', '2026-01-05 09:00:00', [
+      { med_list_codg: OESOPH_RESECTION, pric: 3000 },
+      { med_list_codg: STRICTUREPLASTY, pric: 600 },
+    ], { endtime: '2026-01-15 09:00:00' });
+    await b.flush();
+    const alerts = await detectOnce(store, 'kp_surgery_discount', JAN);
+    expect(alerts.map(pick)).toEqual([{ mdtrt_id: 'CAT-FULL', feedetl_sn: ['CAT-FULL-2'], amount_at_risk: 1200 }]);
   });
 
   it('uses the price ceiling on the line as the full price when given', async () => {
