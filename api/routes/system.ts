@@ -9,6 +9,8 @@ import { checkRedis } from '../../pipeline/queue/redis.ts';
 export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps, metrics: Metrics): void {
   const { store } = deps;
 
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
   app.get('/health', { schema: { tags: ['system'], summary: '存活检查 liveness' } }, async () => ({ status: 'ok', pid: process.pid }));
 
   app.get('/ready', { schema: { tags: ['system'], summary: '就绪检查 readiness (database and Redis)' } }, async (_req, reply) => {
