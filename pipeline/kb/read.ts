@@ -148,6 +148,8 @@ async function readOneFile(path: string, result: KbReadResult): Promise<void> {
     });
     return;
   }
+  // A second file of the same kind in one import (e.g. a local supplement): its kp_ids get a file tag.
+  const sameKind = result.files.filter((f) => f !== entry && f.rule_class === kind.rule_class && f.item_kind === kind.item_kind).length;
   entry.rule_class = kind.rule_class;
   entry.item_kind = kind.item_kind;
   for (const f of main.footers) entry.skipped_rows!.push({ sheet: main.name, ...f });
@@ -157,7 +159,7 @@ async function readOneFile(path: string, result: KbReadResult): Promise<void> {
     drugCodes = readDrugCodes(file, sheets.slice(1), kind.rule_class, result.problems, entry.skipped_rows!);
     if (!drugCodes) return;
   }
-  const ctx: RowContext = { file, sheet: main.name, kind, drugCodes, problems: result.problems };
+  const ctx: RowContext = { file, sheet: main.name, kind, drugCodes, problems: result.problems, fileTag: sameKind ? `f${sameKind + 1}-` : '' };
   const used = new Set<string>();
   for (const row of main.rows) {
     const kp = parseRow(ctx, row);

@@ -30,6 +30,8 @@ export interface RowContext {
   kind: FileKind;
   drugCodes?: Map<string, string[]>;
   problems: KbReadProblem[];
+  /** '' for the first file of a kind in one read; 'f2-', 'f3-' … for further files, to keep kp_ids unique. */
+  fileTag?: string;
 }
 
 /** Turns one data row of a recognised sheet into a knowledge point, or reports why it cannot. */
@@ -41,7 +43,7 @@ export function parseRow(ctx: RowContext, row: SheetRow): KnowledgePoint | undef
     return undefined;
   };
   const base = (item_name: string, codes: string[], constraint_text: string): KnowledgePoint => ({
-    kp_id: `${kind.rule_class}:${kind.item_kind}:${row.row}`,
+    kp_id: `${kind.rule_class}:${kind.item_kind}:${ctx.fileTag ?? ''}${row.row}`,
     rule_class: kind.rule_class,
     item_kind: kind.item_kind,
     item_name,

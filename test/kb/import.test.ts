@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -80,14 +81,28 @@ describe('kb import of the published files', () => {
       // as of a date before the new file, the old 67 points are in force
       expect((await knowledgeBaseStatus(store, '2026-02-01')).rule_classes.daily_frequency).toBe(67);
 
+      // two files of one kind in one import: both kept, kp_ids stay unique
+      const extra = join(t.dir, 'sub', '补充.xlsx');
+      const extra2 = join(t.dir, 'sub', '补充2.xlsx');
+      mkdirSync(join(t.dir, 'sub'));
+      await writeFrequencyFile(extra, [['急诊监护费', 1, '日', '001103000010000']]);
+      await writeFrequencyFile(extra2, [['普通病房床位费', 1, '日', '001109000010000']]);
+      const both = await importKnowledgeBase(store, [join(t.dir, 'sub')], { effectiveDate: '2026-04-01' });
+      expect(both.status).toBe('imported');
+      expect(await store.all(`SELECT kp_id, item_name FROM kb_current_points WHERE rule_class = 'daily_frequency' ORDER BY kp_id`)).toEqual([
+        { kp_id: 'daily_frequency:service:2', item_name: '急诊监护费' },
+        { kp_id: 'daily_frequency:service:f2-2', item_name: '普通病房床位费' },
+      ]);
+
       const future = join(t.dir, 'future.xlsx');
       await writeFrequencyFile(future, [['住院诊查费', 3, '日', '001102000050000']]);
       await importKnowledgeBase(store, [future], { effectiveDate: '2999-01-01' });
-      expect(await store.scalar(`SELECT per_day_max FROM kb_current_points WHERE rule_class = 'daily_frequency'`)).toBe(2);
+      expect(await store.scalar(`SELECT count(*)::INTEGER FROM kb_current_points WHERE rule_class = 'daily_frequency'`)).toBe(2);
       const list = await listKbVersions(store);
       expect(list.map((v) => [v.effective_date, v.points, v.current_kinds.length, v.kinds.length])).toEqual([
         ['2999-01-01', 1, 0, 1],
-        ['2026-03-01', 1, 1, 1],
+        ['2026-04-01', 2, 1, 1],
+        ['2026-03-01', 1, 0, 1],
         ['2026-01-01', 2692, 13, 14],
       ]);
     } finally {
