@@ -49,12 +49,17 @@ export async function updateCases(store: Store, opts: { runId?: string | null; a
     const linked = await store.scalar<number>('SELECT count(*)::INTEGER FROM fw_new_links');
 
     const newCases = await store.scalar<number>(`SELECT count(DISTINCT case_id)::INTEGER FROM fw_new_links ANTI JOIN cases USING (case_id)`);
+    // Scores first (over linked + about-to-link alerts), so new cases are inserted complete: a mass UPDATE
+    // of freshly inserted rows is what made 100 k new cases slow.
+    await computeScores(store);
     await store.run(
       `INSERT INTO cases (case_id, subject_type, psn_no, fixmedins_code, bilg_dr_codg, admdvs, status, risk_score, alert_count,
          amount_at_risk, families, opened_at, updated_at, last_run_id)
-       SELECT case_id, any_value(subject_type), any_value(psn_no), any_value(fixmedins_code), any_value(bilg_dr_codg), any_value(admdvs),
-         'new', 0, 0, 0, []::VARCHAR[], now(), now(), $1
-       FROM fw_new_links ANTI JOIN cases USING (case_id) GROUP BY case_id`,
+       SELECT l.case_id, l.subject_type, l.psn_no, l.fixmedins_code, l.bilg_dr_codg, l.admdvs, 'new', s.score, s.n, s.amount, s.families, now(), now(), $1
+       FROM (SELECT case_id, any_value(subject_type) AS subject_type, any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code,
+               any_value(bilg_dr_codg) AS bilg_dr_codg, any_value(admdvs) AS admdvs
+             FROM fw_new_links ANTI JOIN cases USING (case_id) GROUP BY case_id) l
+       JOIN fw_case_scores s USING (case_id)`,
       [runId],
     );
     await store.run(
@@ -110,14 +115,15 @@ export async function updateCases(store: Store, opts: { runId?: string | null; a
   });
 }
 
-/** Recomputes count, amount, families and risk score of every case from its open alerts; returns how many changed. */
-async function rescoreCases(store: Store, runId: string | null): Promise<number> {
+/** Count, amount, families and risk score of every case (existing and new) from its open alerts. */
+async function computeScores(store: Store): Promise<void> {
   await store.run(`CREATE OR REPLACE TEMP TABLE fw_case_scores AS
     WITH sev(family, severity) AS (VALUES ${familySeveritySql()}),
     linked AS (
       SELECT ca.case_id, a.family, a.amount_at_risk,
         coalesce(s.severity, ${DEFAULT_FAMILY_SEVERITY}) * CASE a.result_type WHEN 'violation' THEN ${RESULT_WEIGHT.violation} ELSE ${RESULT_WEIGHT.suspicious} END AS w
-      FROM case_alerts ca JOIN alerts a USING (alert_id) LEFT JOIN sev s ON s.family = a.family
+      FROM (SELECT case_id, alert_id FROM case_alerts UNION ALL SELECT case_id, alert_id FROM fw_new_links) ca
+        JOIN alerts a USING (alert_id) LEFT JOIN sev s ON s.family = a.family
       WHERE a.status = 'open'
     ),
     fam AS (SELECT case_id, family, max(w) AS w FROM linked GROUP BY case_id, family),
@@ -128,7 +134,11 @@ async function rescoreCases(store: Store, runId: string | null): Promise<number>
     SELECT c.case_id, coalesce(agg.n, 0) AS n, coalesce(agg.amount, 0)::DECIMAL(14, 2) AS amount,
       coalesce(ev.families, []::VARCHAR[]) AS families,
       CASE WHEN agg.n IS NULL THEN 0 ELSE ${scoreSql('ev.evidence', 'agg.amount::DOUBLE', 'agg.n')} END AS score
-    FROM cases c LEFT JOIN agg USING (case_id) LEFT JOIN ev USING (case_id)`);
+    FROM (SELECT case_id FROM cases UNION SELECT case_id FROM fw_new_links) c LEFT JOIN agg USING (case_id) LEFT JOIN ev USING (case_id)`);
+}
+
+/** Writes the computed scores to existing cases whose figures changed; returns how many. */
+async function rescoreCases(store: Store, runId: string | null): Promise<number> {
   const changed = await store.scalar<number>(`SELECT count(*)::INTEGER FROM fw_case_scores s JOIN cases c USING (case_id)
     WHERE c.alert_count <> s.n OR c.amount_at_risk <> s.amount OR c.risk_score <> s.score OR c.families <> s.families`);
   if (changed > 0) {
