@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { listValue } from '@duckdb/node-api';
 import { HttpError, MANAGERS, READERS, S, STAFF, actorOf, forbidden, idParams, notFound, type ServerDeps } from '../context.ts';
 import { auditNow } from '../audit.ts';
 import { ts, regionClause } from '../sql.ts';
@@ -71,7 +72,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
     const params: unknown[] = [];
     const where = [regionClause('admdvs', req.user!.region, params)];
     const add = (sql: (p: string) => string, v: unknown) => { params.push(v); where.push(sql(`$${params.length}`)); };
-    if (q.status?.length) add((p) => `list_contains(${p}::VARCHAR[], status)`, q.status);
+    if (q.status?.length) add((p) => `list_contains(${p}, status)`, listValue(q.status));
     if (q.region) add((p) => `starts_with(admdvs, ${p})`, q.region);
     if (q.subject_type) add((p) => `subject_type = ${p}`, q.subject_type);
     if (q.family) add((p) => `list_contains(families, ${p})`, q.family);
