@@ -1,31 +1,39 @@
--- duplicate_trace_code: drug_trac_codg holds one 20-digit code per box, ','-separated. Every occurrence of a
--- code on a non-reversed line (any provider, any person) after its first sale is a repeated sale. Order of
--- sales: fee_ocur_time, then feedetl_sn, then the position in the list (a code twice on one line repeats too).
--- One hit per visit holding a repeated sale: feedetl_sn = the repeating line(s) of that visit plus the line(s)
--- of the earlier sales of the same codes; amount at risk = Σ det_item_fee_sumamt of the repeating lines.
+-- duplicate_trace_code: drug_trac_codg holds one 20-digit code per box, ','-separated. Each box may be sold
+-- once: an occurrence of a code on a sale line (cnt ≥ 0 and amount ≥ 0) while an earlier sale of that code is
+-- still held (earlier sales minus earlier return lines, i.e. negative lines carrying the code, ≥ 1) is a repeated
+-- sale, on any provider and for any person. Reversed settlements are already gone (clean_fee). Order of events:
+-- fee time (visit begin when missing), then feedetl_sn, then the position in the list (a code twice on one line
+-- repeats too). One hit per visit holding a repeated sale: feedetl_sn = its repeating line(s) plus the line(s) of
+-- the earlier sales of the same codes; amount at risk = Σ det_item_fee_sumamt of the repeating lines.
 WITH occ AS (
-  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.fee_ocur_time, fe.det_item_fee_sumamt,
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, coalesce(fe.fee_ocur_time, m.begntime) AS t, fe.det_item_fee_sumamt,
+         CASE WHEN coalesce(fe.cnt, 0) < 0 OR coalesce(fe.det_item_fee_sumamt, 0) < 0 THEN -1 ELSE 1 END AS sign,
          trim(u.occ.code) AS code, u.occ.pos AS pos
-  FROM clean_fee fe,
+  FROM clean_fee fe
+  LEFT JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id,
        LATERAL (SELECT unnest(list_transform(string_split(fe.drug_trac_codg, ','), lambda c, i: {'code': c, 'pos': i})) AS occ) u
-  WHERE fe.drug_trac_codg IS NOT NULL AND fe.fee_ocur_time >= $scan_from::DATE
+  WHERE fe.drug_trac_codg IS NOT NULL AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
 ),
 ranked AS (
-  SELECT *, row_number() OVER (PARTITION BY code ORDER BY fee_ocur_time, feedetl_sn, pos) AS sale_no
+  SELECT *,
+         coalesce(sum(sign) OVER w_before, 0) AS held_before,
+         count(*) FILTER (WHERE sign = 1) OVER w_upto AS sale_no
   FROM occ WHERE code <> ''
+  WINDOW w_before AS (PARTITION BY code ORDER BY t, feedetl_sn, pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+         w_upto AS (PARTITION BY code ORDER BY t, feedetl_sn, pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
-repeat AS (SELECT * FROM ranked WHERE sale_no > 1),
+repeat AS (SELECT * FROM ranked WHERE sign = 1 AND held_before >= 1),
 earlier AS (
   -- the earlier sales of each repeated code, attached to the visit of the repeat
   SELECT DISTINCT r.mdtrt_id, e.feedetl_sn
-  FROM repeat r JOIN ranked e ON e.code = r.code AND e.sale_no < r.sale_no
+  FROM repeat r JOIN ranked e ON e.code = r.code AND e.sign = 1 AND e.sale_no < r.sale_no
 ),
 repeat_line AS (
-  SELECT DISTINCT mdtrt_id, feedetl_sn, setl_id, det_item_fee_sumamt, fee_ocur_time::DATE AS fee_date FROM repeat
+  SELECT DISTINCT mdtrt_id, feedetl_sn, setl_id, det_item_fee_sumamt, t::DATE AS fee_date FROM repeat
 ),
 per_visit AS (
   SELECT mdtrt_id, sum(det_item_fee_sumamt) AS amount, min(fee_date) AS activity_date,
-         count(*) AS repeat_lines, list(feedetl_sn ORDER BY feedetl_sn) AS repeat_sn,
+         list(feedetl_sn ORDER BY feedetl_sn) AS repeat_sn,
          CASE WHEN count(DISTINCT setl_id) = 1 THEN any_value(setl_id) END AS setl_id
   FROM repeat_line GROUP BY mdtrt_id
 ),

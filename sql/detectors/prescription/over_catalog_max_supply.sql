@@ -9,7 +9,7 @@ WITH cat AS (
 ),
 offending AS (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.med_list_codg, fe.hilist_name, fe.prd_days,
-         fe.det_item_fee_sumamt, fe.fee_ocur_time::DATE AS fee_date,
+         fe.det_item_fee_sumamt, coalesce(fe.fee_ocur_time, m.begntime)::DATE AS fee_date,
          m.psn_no, m.fixmedins_code, m.med_type, f.admdvs, c.max_days_supply, p.tolerance_days
   FROM clean_fee fe
   JOIN cat c ON c.med_list_codg = fe.med_list_codg
@@ -17,7 +17,7 @@ offending AS (
   JOIN fixmedins f ON f.fixmedins_code = m.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
   WHERE fe.prd_days > c.max_days_supply + p.tolerance_days
-    AND fe.fee_ocur_time >= $scan_from::DATE
+    AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
 )
 SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        mdtrt_id,

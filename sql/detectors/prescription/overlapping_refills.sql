@@ -1,6 +1,7 @@
 -- overlapping_refills: a fill = one visit's purchase of one drug (drug lines with prd_days > 0 grouped per
 -- visit and drug key; the drug key is med_catalog.ingredient when the catalogue gives one, else med_list_codg;
--- supply = the largest prd_days among those lines, so two lines of one prescription are not counted twice).
+-- supply = the largest prd_days among those lines, so two lines of one prescription are not counted twice;
+-- a purchase whose lines net to zero quantity on the visit (sale and return) is no fill).
 -- For each fill F of a person and drug, the prior fills within p.window_days before it give
 --   prior_supply = Σ their supply, elapsed = days from the earliest of them to F.
 -- F is a triggering fill when (prior fills + 1) ≥ p.min_fills, distinct providers ≥ p.min_providers and
@@ -14,18 +15,22 @@ WITH cat AS (
   WHERE ingredient IS NOT NULL AND trim(ingredient) <> '' GROUP BY med_list_codg
 ),
 line AS (
-  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.hilist_name, fe.prd_days,
-         fe.det_item_fee_sumamt, fe.fee_ocur_time,
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.hilist_name, fe.prd_days, fe.cnt,
+         fe.det_item_fee_sumamt, coalesce(fe.fee_ocur_time, m.begntime) AS fee_ocur_time,
          coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
-  FROM clean_fee fe LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
+  FROM clean_fee fe
+  LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
+  LEFT JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   WHERE (fe.list_type IN ('101', '102') OR fe.med_chrgitm_type IN ('09', '10', '11'))
-    AND fe.prd_days > 0 AND fe.psn_no IS NOT NULL AND fe.fee_ocur_time >= $scan_from::DATE
+    AND fe.prd_days > 0 AND fe.psn_no IS NOT NULL
+    AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
 ),
 fill AS (
   SELECT psn_no, drug_key, mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, min(fee_ocur_time) AS fill_time,
-         min(fee_ocur_time)::DATE AS fill_date, max(prd_days) AS supply, sum(det_item_fee_sumamt) AS amount,
-         list(feedetl_sn ORDER BY feedetl_sn) AS sn, any_value(hilist_name) AS hilist_name
+         min(fee_ocur_time)::DATE AS fill_date, max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply,
+         sum(det_item_fee_sumamt) AS amount, list(feedetl_sn ORDER BY feedetl_sn) AS sn, any_value(hilist_name) AS hilist_name
   FROM line GROUP BY psn_no, drug_key, mdtrt_id
+  HAVING coalesce(sum(cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
 ),
 person AS (
   SELECT fl.*, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs

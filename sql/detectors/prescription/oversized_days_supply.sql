@@ -5,7 +5,7 @@
 -- One hit per visit with its offending lines; amount at risk = Σ det_item_fee_sumamt of those lines.
 WITH line AS (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.med_list_codg, fe.hilist_name, fe.prd_days,
-         fe.det_item_fee_sumamt, fe.fee_ocur_time::DATE AS fee_date,
+         fe.det_item_fee_sumamt, coalesce(fe.fee_ocur_time, m.begntime)::DATE AS fee_date,
          m.psn_no, m.fixmedins_code, m.med_type, f.admdvs,
          CASE WHEN m.med_type = '13' THEN p.emergency_max_days
               WHEN m.med_type LIKE '14%' THEN p.chronic_max_days
@@ -21,7 +21,7 @@ WITH line AS (
   WHERE (fe.list_type IN ('101', '102') OR fe.med_chrgitm_type IN ('09', '10', '11'))
     AND (m.med_type LIKE '1%' OR m.med_type = '41')
     AND fe.prd_days IS NOT NULL
-    AND fe.fee_ocur_time >= $scan_from::DATE
+    AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
 ),
 offending AS (SELECT * FROM line WHERE max_days IS NOT NULL AND prd_days > max_days)
 SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,

@@ -66,6 +66,8 @@ describe('oversized_days_supply', () => {
     c.settlement({ setl_id: 'SREV', mdtrt_id: 'REV', refd_setl_flag: 1 });
     c.fee({ feedetl_sn: 'REV-1', mdtrt_id: 'REV', setl_id: 'SREV', list_type: '101', med_chrgitm_type: '09', prd_days: 30, pric: 20 });
     await c.flush();
+    // a line without its time is dated by its visit, not dropped
+    await store.run("UPDATE fee_list_d SET fee_ocur_time = NULL WHERE feedetl_sn = 'C85-1'");
   }
 
   it('flags visits over 7 / 3 / 84 days with exactly the offending lines; 7 / 3 / 84 do not fire', async () => {

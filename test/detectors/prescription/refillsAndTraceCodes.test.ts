@@ -30,7 +30,7 @@ describe('overlapping_refills', () => {
   async function claims(): Promise<void> {
     const c = new ClaimFixtures(store);
     for (const h of ['H1', 'H2', 'H3', 'H4']) c.provider({ fixmedins_code: h });
-    for (const p of ['PR', 'PN', 'PI', 'PX']) c.person({ psn_no: p });
+    for (const p of ['PR', 'PN', 'PI', 'PX', 'PZ']) c.person({ psn_no: p });
     c.row('med_catalog', { med_list_codg: AMLODIPINE, name: '苯磺酸氨氯地平片', list_type: '101', max_days_supply: 84, ingredient: '氨氯地平' });
     c.row('med_catalog', { med_list_codg: AMLODIPINE_OTHER_MAKER, name: '苯磺酸氨氯地平片(B厂)', list_type: '101', max_days_supply: 84, ingredient: '氨氯地平' });
     const amlo = { med_list_codg: AMLODIPINE, prd_days: 28, cnt: 2, pric: 18.5 };
@@ -47,6 +47,11 @@ describe('overlapping_refills', () => {
     // PX: the same fast pattern for a drug without catalogue entry, but only two fills (min_fills 3)
     purchase(c, 'X1', 'PX', 'H1', '2026-05-01', { med_list_codg: AMBROXOL, hilist_name: '盐酸氨溴索片', prd_days: 30, pric: 8 }, '41');
     purchase(c, 'X2', 'PX', 'H2', '2026-05-02', { med_list_codg: AMBROXOL, hilist_name: '盐酸氨溴索片', prd_days: 30, pric: 8 }, '41');
+    // PZ: three 30-day purchases on consecutive days, but the middle one was returned on its visit: two fills
+    purchase(c, 'Z1', 'PZ', 'H1', '2026-05-10', { ...amlo, prd_days: 30 });
+    purchase(c, 'Z2', 'PZ', 'H2', '2026-05-11', { ...amlo, prd_days: 30 });
+    c.fee({ feedetl_sn: 'Z2-2', mdtrt_id: 'Z2', setl_id: 'SZ2', list_type: '101', med_chrgitm_type: '09', med_list_codg: AMLODIPINE, prd_days: 30, cnt: -2, pric: 18.5 });
+    purchase(c, 'Z3', 'PZ', 'H3', '2026-05-12', { ...amlo, prd_days: 30 });
     await c.flush();
   }
 
@@ -92,12 +97,13 @@ describe('duplicate_trace_code', () => {
   const X2 = '81234567890123456702';
   const X3 = '81234567890123456703';
   const X4 = '81234567890123456704';
+  const X5 = '81234567890123456705';
   const X9 = '81234567890123456709';
 
   async function claims(): Promise<void> {
     const c = new ClaimFixtures(store);
     for (const p of ['PH1', 'PH2', 'PH3']) c.provider({ fixmedins_code: p, fixmedins_type: 'pharmacy' });
-    for (const p of ['PA', 'PB', 'PC', 'PD', 'PE', 'PF']) c.person({ psn_no: p });
+    for (const p of ['PA', 'PB', 'PC', 'PD', 'PE', 'PF', 'PG', 'PH', 'PI']) c.person({ psn_no: p });
     const box = { med_list_codg: AMBROXOL, hilist_name: '盐酸氨溴索片', prd_days: 5, pric: 15 };
     // first sale of two boxes, then X1 again at another pharmacy (and a unique box on the same visit)
     purchase(c, 'VA', 'PA', 'PH1', '2026-03-01', { ...box, cnt: 2, drug_trac_codg: `${X1},${X2}` }, '41');
@@ -111,16 +117,22 @@ describe('duplicate_trace_code', () => {
     c.settlement({ setl_id: 'SVC', mdtrt_id: 'VC', refd_setl_flag: 1 });
     c.fee({ feedetl_sn: 'VC-1', mdtrt_id: 'VC', setl_id: 'SVC', list_type: '101', med_chrgitm_type: '09', pric: 15, drug_trac_codg: X3 });
     purchase(c, 'VD', 'PD', 'PH1', '2026-03-03', { ...box, drug_trac_codg: X3 }, '41');
+    // near miss: X5 sold, returned the next day on a negative line, sold again; a further sale repeats
+    purchase(c, 'VG', 'PG', 'PH2', '2026-04-01', { ...box, drug_trac_codg: X5 }, '41');
+    c.fee({ feedetl_sn: 'VG-2', mdtrt_id: 'VG', setl_id: 'SVG', fee_ocur_time: '2026-04-02 09:00:00', list_type: '101', med_chrgitm_type: '09', cnt: -1, pric: 15, drug_trac_codg: X5 });
+    purchase(c, 'VH', 'PH', 'PH2', '2026-04-05', { ...box, drug_trac_codg: X5 }, '41');
+    purchase(c, 'VI', 'PI', 'PH3', '2026-04-09', { ...box, drug_trac_codg: X5 }, '41');
     await c.flush();
   }
 
-  it('alerts on each later sale with the earlier lines as evidence; a resale after a reversal does not fire', async () => {
+  it('alerts on each later sale with the earlier lines as evidence; a resale after a reversal or a return does not fire', async () => {
     await claims();
     const alerts = await detectOnce(store, 'duplicate_trace_code', WINDOW);
     expect(alerts.map((a) => [a.mdtrt_id, a.psn_no, a.fixmedins_code, a.feedetl_sn, a.amount_at_risk])).toEqual([
       ['VB', 'PB', 'PH2', ['VA-1', 'VB-1'], 15],
       ['VE', 'PE', 'PH3', ['VA-1', 'VE-1'], 30],
       ['VF', 'PF', 'PH1', ['VA-1', 'VB-1', 'VF-1'], 15],
+      ['VI', 'PI', 'PH3', ['VG-1', 'VH-1', 'VI-1'], 15],
     ]);
     expect(alerts[0]).toMatchObject({ subject_type: 'visit', setl_id: 'SVB', result_type: 'violation', admdvs: '421000' });
     expect(alerts[0]!.measured).toMatchObject({ repeated_codes: [X1], max_sale_count: 2, repeat_lines: ['VB-1'], earlier_lines: ['VA-1'] });
