@@ -108,19 +108,19 @@ export function buildCatalog(): Catalog {
     svc('002503010010000', '肝功能检测(套餐)', '04', 6000),
     svc('002503010020000', '肾功能检测(套餐)', '04', 4500),
     svc('002503030010000', '血清电解质测定', '04', 3000),
-    svc('002101010010000', 'X线摄影(胸部正位)', '03', 6000),
+    svc('002101990010000', 'X线摄影(胸部正位)', '03', 6000),
     svc('002102010010000', 'CT平扫(一个部位)', '03', 18000),
     svc('002201010010000', 'B超常规检查', '03', 8000),
     svc('003101010010000', '常规心电图检查', '03', 2500),
     svc('001203000010000', '静脉输液', '05', 1000),
-    svc('001202000010000', '肌肉注射', '05', 400),
+    svc('001202990010000', '肌肉注射', '05', 400),
     svc('003101020010000', '雾化吸入', '05', 800),
     svc('001203000020000', '换药(中)', '05', 2500),
     svc('003302000010000', '全身麻醉', '06', 120000),
     svc('003310000010000', '腹腔镜阑尾切除术', '06', 260000),
     svc('003310000020000', '腹腔镜胆囊切除术', '06', 320000),
     svc('003304000010000', '白内障超声乳化摘除术+人工晶体植入', '06', 250000),
-    svc('003314000010000', '人工全髋关节置换术', '06', 580000),
+    svc('003314990010000', '人工全髋关节置换术', '06', 580000),
     svc('003204000010000', '经皮冠状动脉支架置入术', '06', 450000),
     svc('003311000010000', '经尿道前列腺电切术', '06', 290000),
     svc('003313000010000', '腹腔镜全子宫切除术', '06', 330000),
@@ -131,6 +131,7 @@ export function buildCatalog(): Catalog {
     svc('001103000010000', '急诊监护费', '05', 12000),
   ].forEach(add);
   add({ code: '001199000990000', name: '门诊综合服务费', kind: 'service', list_type: '201', chrgitm: '05', lv: '01', price: 5000 });
+  assertNoCollision(items, kp);
   for (const s of kp.sex_services.slice(0, 30)) if (!items.has(s.code)) add(svc(s.code, s.name, '03', 9000));
   for (const s of kp.child_services.slice(0, 10)) if (!items.has(s.code)) add(svc(s.code, s.name, '05', 3000));
   for (const s of kp.surgery_groups.slice(0, 12)) if (!items.has(s.code)) add(svc(s.code, s.name, '06', 300000, '01', 1));
@@ -145,6 +146,20 @@ export function buildCatalog(): Catalog {
   const byName = new Map<string, Item>();
   for (const i of items.values()) if (!byName.has(i.name)) byName.set(i.name, i);
   return { items, byName, kp, consultTiers };
+}
+
+/** Generated codes must not be real knowledge-point codes of another item (that would plant cases by accident). */
+function assertNoCollision(items: Map<string, Item>, kp: KpCodes): void {
+  const named = new Map<string, string>();
+  for (const l of [kp.sex_services, kp.child_services, kp.surgery_groups, kp.daily_frequency, kp.course_services, kp.period_services]) for (const x of l) named.set(x.code, x.name);
+  for (const p of kp.duplicate_pairs) {
+    named.set(p.main, p.main_name);
+    named.set(p.sub, p.sub_name);
+  }
+  for (const i of items.values()) {
+    const real = named.get(i.code);
+    if (real !== undefined && real !== i.name && !real.startsWith(i.name.replace(/\(.*$/, ''))) throw new Error(`generated code ${i.code} (${i.name}) is the knowledge-point code of ${real}`);
+  }
 }
 
 export function item(cat: Catalog, name: string): Item {

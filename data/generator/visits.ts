@@ -56,7 +56,7 @@ export function outpatientVisit(ctx: GenContext, person: Person, prov: Provider,
   if (!dxIn && medType === '11' && person.age >= 18 && rng.chance(0.06)) dx = rng.pick(SEX_DX.filter((d) => d.sex === person.gend && !d.code.startsWith('O') && !d.code.startsWith('C'))).code;
   const dept = deptFor(prov, medType, dx, person);
   const dr = physicianFor(ctx, prov, dept);
-  const begin = medType === '13' ? rng.int(0, 1439) : rng.int(8 * 60, 17 * 60);
+  const begin = medType === '13' ? rng.int(0, 22 * 60 + 30) : rng.int(8 * 60, 17 * 60);
   const t = (k: number) => begin + 3 + k * rng.int(1, 6);
   const lines: FeeSpec[] = [];
   const profile = ctx.profiles.get(prov.code);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCity, type GenerateSummary } from '../../data/generator/index.ts';
 import { isValidCertno } from '../../data/generator/ids.ts';
 import { tempDir } from '../helpers.ts';
+import { kpCodes } from '../../data/generator/kp.ts';
+import { backgroundChecks, kpChecks } from './background-checks.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 
@@ -121,6 +123,14 @@ describe('fundwatch generate (sample city)', () => {
     expect(await count(con, `SELECT count(*) FROM fee_list_d f JOIN med_catalog c ON c.med_list_codg = f.med_list_codg WHERE c.pric_uplmt_amt <> '' AND f.pric::DECIMAL(14,2) > c.pric_uplmt_amt::DECIMAL(14,2)`)).toBe(
       await count(con, `SELECT count(*) FROM truth WHERE detector_id = 'price_over_ceiling' AND expect = 'alert'`),
     );
+  });
+
+  it('background data breaks no simple rule outside the planted cases', async () => {
+    const found: Record<string, unknown[]> = {};
+    for (const [name, sql] of Object.entries({ ...backgroundChecks, ...kpChecks(kpCodes()) })) {
+      found[name] = (await con.runAndReadAll(sql)).getRows().map((r) => r[0]);
+    }
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
   });
 
   it('plants every detector id of the catalogue with look-alikes, and early-warning cases', async () => {
