@@ -10,7 +10,7 @@ export const detector: Detector = {
   title_en: 'Oversized prescription: days of supply above the statutory limit',
   result_type: 'suspicious',
   legal_basis:
-    '《处方管理办法》第十八条（门诊处方一般不超过7日用量，急诊处方一般不超过3日用量）；《长期处方管理规范（试行）》（最长不超过12周）；《医疗保障基金使用监督管理条例》第三十八条（超量开药）',
+    '《处方管理办法》第十九条（处方一般不得超过7日用量，急诊处方一般不得超过3日用量；慢性病、老年病或特殊情况可适当延长，医师应注明理由）；《长期处方管理规范（试行）》（最长不超过12周）；《医疗保障基金使用监督管理条例》第三十八条（超量开药）',
   subject_type: 'visit',
   params: {
     outpatient_max_days: { default: 7, unit: '天', description_zh: '门诊处方用药天数上限 (outpatient, med_type 11 and other 1x)' },
