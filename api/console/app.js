@@ -23,6 +23,7 @@ function navFor(role) {
   if (role === 'civil_affairs') return [['referrals', 'nav_referrals']];
   if (role === 'institution') return [['institution', 'nav_institution']];
   const items = [['queue', 'nav_queue'], ['cases', 'nav_cases'], ['dashboard', 'nav_dashboard'], ['runs', 'nav_runs'], ['referrals', 'nav_referrals']];
+  if (['admin', 'auditor', 'supervisor'].includes(role)) items.push(['audit', 'nav_audit']);
   return role === 'auditor' ? items.filter(([k]) => k !== 'queue') : items;
 }
 
@@ -45,7 +46,7 @@ async function renderBanners() {
 }
 
 function disposeCharts() { state.charts.forEach((c) => c.dispose()); state.charts = []; }
-function chart(el, option) { const c = window.echarts.init(el); c.setOption(option); state.charts.push(c); return c; }
+function chart(el, option) { const c = window.echarts.init(el); c.setOption({ animation: false, ...option }); state.charts.push(c); return c; }
 
 async function render() {
   disposeCharts();
@@ -61,6 +62,7 @@ async function render() {
       case 'dashboard': return await renderDashboard();
       case 'runs': return id ? await renderRun(decodeURIComponent(id)) : await renderRuns();
       case 'referrals': return await renderReferrals();
+      case 'audit': return await renderAudit();
       case 'institution': return id ? await renderInstitutionCase(decodeURIComponent(id)) : await renderInstitution();
       default: location.hash = `#/${fallback}`;
     }
@@ -159,7 +161,7 @@ async function renderCase(id, unmasked = false) {
   if (d.peers && d.peers.peers.length) {
     const ps = d.peers.peers;
     chart($('#peer-chart'), {
-      tooltip: {}, grid: { left: 60, right: 10, top: 20, bottom: 30 },
+      tooltip: {}, grid: { left: 60, right: 90, top: 20, bottom: 30 },
       xAxis: { type: 'category', data: ps.map((x) => x.fixmedins_code), axisLabel: { show: false } },
       yAxis: { type: 'value', name: '元' },
       series: [{ type: 'bar', data: ps.map((x) => ({ value: x.avg_cost, itemStyle: { color: x.is_subject ? '#e11d48' : '#9fb3c8' } })),
@@ -259,6 +261,12 @@ async function renderReferrals() {
     ${r.items.map((x) => `<tr data-ref="${esc(x.referral_id)}"><td>${esc(x.month)}</td><td>${esc(x.psn_name_masked)} <span class="muted">${esc(x.certno_masked)}</span></td><td>${esc(x.insu_admdvs)}</td><td>${esc(x.aid_category)}</td><td class="num">${money(x.threshold)}</td><td class="num">${money(x.ytd_out_of_pocket)}</td><td>${esc(x.department || '')}</td><td>${esc(x.delivery_status || '')}</td>
       <td>${esc(x.outcome ? t(x.outcome) : '')}${ca ? ` <select data-outcome="${esc(x.referral_id)}"><option value="">${esc(t('report_outcome'))}…</option>${['received', 'verified', 'assistance_granted', 'not_eligible'].map((o) => `<option value="${o}">${esc(t(o))}</option>`).join('')}</select>` : ''}</td></tr>`).join('')}</table></div>`;
   document.querySelectorAll('select[data-outcome]').forEach((s) => { s.onchange = async () => { if (!s.value) return; await post(`/api/v1/referrals/${encodeURIComponent(s.dataset.outcome)}/outcome`, { outcome: s.value }); renderReferrals(); }; });
+}
+
+async function renderAudit() {
+  const r = await api('/api/v1/audit?limit=200');
+  main().innerHTML = `<div class="card"><h2>${esc(t('nav_audit'))}</h2><table id="audit"><tr><th>${esc(t('time'))}</th><th>actor</th><th>action</th><th>object</th><th>detail</th></tr>
+    ${r.items.map((a) => `<tr><td>${esc(a.at)}</td><td>${esc(a.actor)}</td><td>${esc(a.action)}</td><td>${esc(a.object_type || '')} ${esc(a.object_id || '')}</td><td class="muted">${esc(a.detail ? JSON.stringify(a.detail) : '')}</td></tr>`).join('')}</table></div>`;
 }
 
 async function renderInstitution() {

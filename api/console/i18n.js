@@ -2,7 +2,7 @@
 window.I18N = {
   zh: {
     brand: '医保基金监测', logout: '退出', login: '登录', name: '用户名', password: '密码', login_failed: '登录失败',
-    nav_queue: '我的队列', nav_cases: '全部案件', nav_dashboard: '统计看板', nav_runs: '运行记录', nav_referrals: '转介', nav_institution: '本机构案件', nav_docs: 'API 文档',
+    nav_queue: '我的队列', nav_cases: '全部案件', nav_dashboard: '统计看板', nav_runs: '运行记录', nav_referrals: '转介', nav_institution: '本机构案件', nav_docs: 'API 文档', nav_audit: '审计日志',
     take_next: '领取下一个案件', my_cases: '我正在处理的案件', no_cases: '没有案件', case: '案件', subject: '对象', region: '区划', status: '状态', score: '风险分',
     alerts: '预警数', amount: '涉及金额（元）', updated: '更新时间', sla: '处理时限', hours_left: '小时剩余', overdue: '已超时', assignee: '处理人',
     evidence: '证据明细（红色为违规行）', alerts_title: '预警', person: '参保人', visits: '就诊时间线', peers: '机构同类对比', events: '处理记录',
@@ -18,7 +18,7 @@ window.I18N = {
   },
   en: {
     brand: 'Fund surveillance', logout: 'Log out', login: 'Log in', name: 'User name', password: 'Password', login_failed: 'Login failed',
-    nav_queue: 'My queue', nav_cases: 'All cases', nav_dashboard: 'Dashboard', nav_runs: 'Runs', nav_referrals: 'Referrals', nav_institution: 'Our cases', nav_docs: 'API docs',
+    nav_queue: 'My queue', nav_cases: 'All cases', nav_dashboard: 'Dashboard', nav_runs: 'Runs', nav_referrals: 'Referrals', nav_institution: 'Our cases', nav_docs: 'API docs', nav_audit: 'Audit log',
     take_next: 'Take next case', my_cases: 'Cases I am working on', no_cases: 'No cases', case: 'Case', subject: 'Subject', region: 'Region', status: 'Status', score: 'Risk',
     alerts: 'Alerts', amount: 'Amount at risk (¥)', updated: 'Updated', sla: 'SLA', hours_left: 'hours left', overdue: 'overdue', assignee: 'Assignee',
     evidence: 'Evidence lines (offending lines in red)', alerts_title: 'Alerts', person: 'Insured person', visits: 'Visit timeline', peers: 'Provider vs peers', events: 'History',

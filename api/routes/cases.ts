@@ -180,6 +180,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
       case 'release': queue = { released: await releaseCase(store, deps.redis, id, by.actor, reason) }; break;
       case 'renew': queue = { renewed: await renewCaseLock(store, deps.redis, id, by.actor, cfg()) }; break;
     }
+    await auditNow(store, { actor: by.actor, action: `case_${b.action}`, object_type: 'case', object_id: id, detail: { decision: b.decision ?? null, assignee: b.assignee ?? null, reason } });
     return { case: await store.one(`${CASE_SELECT} WHERE case_id = $1`, [id]), queue };
   });
 
