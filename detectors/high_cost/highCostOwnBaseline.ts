@@ -13,8 +13,12 @@ export const detector: Detector = {
   subject_type: 'person',
   params: {
     min_ratio: { default: 5, unit: 'ratio', description_zh: '当月费用 / 基线中位数 的下限 (month cost ÷ baseline median)' },
-    min_excess: { default: 10000, unit: '元', description_zh: '当月超出基线中位数的最小金额 (minimum excess over the baseline median)' },
-    min_baseline_months: { default: 3, unit: '月', description_zh: '基线期最少有费用月份数，不足则跳过 (fewer active baseline months: skipped)' },
+    min_excess: { default: 20000, unit: '元', description_zh: '当月超出基线中位数的最小金额 (minimum excess over the baseline median)' },
+    min_baseline_months: {
+      default: 5,
+      unit: '月',
+      description_zh: '基线期最少有费用月份数，不足则跳过；要求稳定的就医规律 (fewer active baseline months: skipped — a baseline needs a regular pattern)',
+    },
   },
   lookbackDays: 366,
   sql: 'high_cost/high_cost_own_baseline.sql',

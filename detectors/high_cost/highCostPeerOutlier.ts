@@ -15,7 +15,11 @@ export const detector: Detector = {
     z_threshold: { default: 3.5, unit: 'z', description_zh: 'ln(费用) 稳健 z 分数阈值 (robust z on ln cost, Iglewicz–Hoaglin 3.5)' },
     min_peer_size: { default: 30, unit: '人', description_zh: '同组最少人数，不足则跳过 (smaller peer groups are skipped)' },
     age_band_years: { default: 10, unit: '岁', description_zh: '年龄分组宽度 (age band width)' },
-    min_annual_cost: { default: 20000, unit: '元', description_zh: '12个月费用下限 (minimum 12-month cost to flag)' },
+    min_annual_cost: {
+      default: 100000,
+      unit: '元',
+      description_zh: '12个月费用下限：住院者相对以门诊为主的人群天然是离群值，故另设绝对金额门槛 (12-month cost floor: every inpatient is a log-scale outlier against a mostly outpatient population)',
+    },
     spread_floor: { default: 0.05, unit: 'ln', description_zh: 'z 分母下限，防止 MAD 为 0 (floor of 1.4826·MAD on the ln scale)' },
   },
   lookbackDays: 365,

@@ -13,8 +13,8 @@ export const detector: Detector = {
   subject_type: 'physician',
   params: {
     min_peers: { default: 10, unit: '人', description_zh: '开具该药的最少医师数，不足则跳过 (drugs with fewer prescribing physicians are skipped)' },
-    z_threshold: { default: 3.5, unit: 'z', description_zh: 'ln(用量) 稳健 z 分数阈值 (robust z on ln volume)' },
-    min_ratio: { default: 10, unit: 'ratio', description_zh: '用量 / 同行中位数 下限 (volume ÷ peer median)' },
+    z_threshold: { default: 2.5, unit: 'z', description_zh: 'ln(用量) 稳健 z 分数阈值 (robust z on ln volume)' },
+    min_ratio: { default: 30, unit: 'ratio', description_zh: '用量 / 同行中位数 下限 (volume ÷ peer median)' },
     spread_floor: { default: 0.1, unit: 'ln', description_zh: 'z 分母下限 (floor of 1.4826·MAD on the ln scale)' },
   },
   lookbackDays: 0,

@@ -12,7 +12,7 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第四十条（诱导、协助他人冒名或者虚假就医）',
   subject_type: 'provider',
   params: {
-    admit_window_days: { default: 1, unit: '天', description_zh: '入院日期相差不超过天数视为同时入院 (admission dates this close count as together)' },
+    admit_window_days: { default: 0, unit: '天', description_zh: '入院日期相差不超过天数视为同时入院，0 = 同日 (admission dates this close count as together; 0 = same day)' },
     min_co_admissions: { default: 3, unit: '次', description_zh: '两人同时入院的最少次数 (minimum joint admissions of a pair)' },
     min_group_persons: { default: 3, unit: '人', description_zh: '机构涉及的最少人数 (minimum persons in repeated pairs at the provider)' },
   },

@@ -13,9 +13,10 @@ export const detector: Detector = {
   subject_type: 'provider',
   params: {
     family_prefix_len: {
-      default: 10,
+      default: 11,
       unit: '位',
-      description_zh: '项目族 = 医保目录编码前 N 位 (item family = first N characters of med_list_codg; 10 = the 规范 code without its tier digit)',
+      description_zh:
+        '项目族 = 医保目录编码前 N 位 (item family = first N characters of med_list_codg; 11 = "00" + the 9-digit 规范 item, tiers differ in the 4-digit extension, e.g. 普通门诊诊查费 / 副主任 / 主任 / 知名专家)',
     },
     min_family_count: { default: 30, unit: '次', description_zh: '机构该项目族最少数量 (minimum units of the family at a provider)' },
     min_peers: { default: 5, unit: '家', description_zh: '同组最少机构数，不足则跳过 (smaller peer groups are skipped)' },

@@ -91,12 +91,12 @@ describe('high_cost_peer_outlier', () => {
       score: 3.81,
     });
     expect(a.measured).toMatchObject({ cost_12m: 200000, visits: 1, period_from: '2025-07-01', period_to: '2026-06-30' });
-    expect(a.threshold).toEqual({ z_threshold: 3.5, min_annual_cost: 20000, min_peer_size: 30 });
+    expect(a.threshold).toEqual({ z_threshold: 3.5, min_annual_cost: 100000, min_peer_size: 30 });
   });
 
-  it('a lower z threshold from config also flags the 10× person (z 2.24), never the small groups', async () => {
+  it('a lower z threshold and cost floor from config also flag the 10× person (z 2.24), never the small groups', async () => {
     await population();
-    const config = { detectors: { high_cost_peer_outlier: { params: { z_threshold: 2 } } } };
+    const config = { detectors: { high_cost_peer_outlier: { params: { z_threshold: 2, min_annual_cost: 20000 } } } };
     const alerts = await detectOnce(store, 'high_cost_peer_outlier', { ...WINDOW, config });
     expect(alerts.map((a) => [a.psn_no, a.peer?.score])).toEqual([
       ['HIGH', 3.81],
@@ -116,20 +116,21 @@ describe('high_cost_own_baseline', () => {
         c.settlement({ setl_id: `S${psn_no}-${m}`, mdtrt_id: `${psn_no}-${m}`, medfee_sumamt: cost });
       }
     };
-    months('SPIKE', { '01': 200, '02': 200, '03': 250, '04': 200, '05': 30000 });
-    months('NEAR', { '01': 3000, '02': 3000, '03': 3000, '04': 3000, '05': 14000 }); // ratio 4.67 < 5
-    months('SMALL', { '01': 200, '02': 200, '03': 200, '04': 200, '05': 5000 }); // excess 4800 < 10000
-    months('SHORT', { '03': 200, '04': 200, '05': 30000 }); // 2 baseline months < 3
+    months('SPIKE', { '01': 200, '02': 200, '03': 250, '04': 200, '05': 180, '06': 30000 });
+    months('NEAR', { '01': 5000, '02': 5000, '03': 5000, '04': 5000, '05': 5000, '06': 24000 }); // ratio 4.8 < 5
+    months('SMALL', { '01': 200, '02': 200, '03': 200, '04': 200, '05': 200, '06': 15000 }); // excess 14800 < 20000
+    months('SHORT', { '02': 200, '03': 200, '04': 200, '05': 200, '06': 30000 }); // 4 baseline months < 5
     await c.flush();
 
     const alerts = await detectOnce(store, 'high_cost_own_baseline', WINDOW);
     expect(alerts.map((a) => a.psn_no)).toEqual(['SPIKE']);
     const a = alerts[0]!;
     expect(a).toMatchObject({ subject_type: 'person', admdvs: '421000', amount_at_risk: 29800 });
-    expect(a.measured).toMatchObject({ month: '2026-05', month_cost: 30000 });
+    expect(a.measured).toMatchObject({ month: '2026-06', month_cost: 30000 });
+    // baseline Jan–May: 200, 200, 250, 200, 180 → median 200, MAD 0
     expect(a.peer).toEqual({
       group: '本人前12个月有费用月份 own active months in the previous 12 (score = month / median)',
-      size: 4,
+      size: 5,
       median: 200,
       spread: 0,
       score: 150,

@@ -35,7 +35,7 @@ function rx(id: string, dr: string, o: { drug?: string; cnt?: number; pric?: num
 }
 
 describe('physician_drug_volume', () => {
-  it('flags the physician at 200× the median volume of one drug; 8× and small drug groups stay quiet', async () => {
+  it('flags the physician at 200× the median volume of one drug; 8× (below min_ratio 30) and small drug groups stay quiet', async () => {
     const volumes = [2000, 8, 9, 10, 10, 10, 10, 80, 10, 11, 12, 10];
     const v: BulkVisit[] = [];
     volumes.forEach((vol, i) => {
@@ -107,6 +107,8 @@ describe('physician_rx_amount_peer', () => {
     });
     // K29.700: three physicians only (one at 10×): skipped
     for (let i = 0; i < 3; i++) for (let k = 0; k < 10; k++) v.push(rx(`G${i}-${k}`, doc(i), { drug: 'XJ02', pric: i === 0 ? 800 : 80, diag: 'K29.700' }));
+    // a township hospital (一级) is its own peer group: three physicians at 500 neither join H1's group nor fire
+    for (let i = 0; i < 3; i++) for (let k = 0; k < 10; k++) v.push(rx(`T${i}-${k}`, `T${i}`, { drug: 'XJ01', pric: 500, code: 'H2' }));
     // below min_visits: a physician with 5 visits at 5000
     for (let k = 0; k < 5; k++) v.push(rx(`R-${k}`, 'D99', { drug: 'XJ01', pric: 5000 }));
     await bulkVisits(store, v);
@@ -116,7 +118,7 @@ describe('physician_rx_amount_peer', () => {
     const a = alerts[0]!;
     const logs = means.map(Math.log);
     expect(a.peer).toEqual({
-      group: '同主诊断医师 physicians treating J06.900 (robust z on ln mean amount; spread = MAD of ln)',
+      group: '同类型同级别机构的同主诊断医师 hospital · 三级 · physicians treating J06.900 (robust z on ln mean amount; spread = MAD of ln)',
       size: 8,
       median: 62.5,
       spread: round(mad(logs), 4),
