@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import type { KbReadProblem, KbReadResult, KnowledgePoint, KpRuleClass } from './types.ts';
 import { hasHeaders, readSheet, type SheetRow, type SheetTable } from './sheet.ts';
 import { parseRow, type FileKind, type RowContext } from './rows.ts';
+
+/** The published spreadsheets shipped with the project: `<repo>/../shared/reference/nhsa-knowledge-points`. */
+export function referenceKnowledgePointDir(): string {
+  return join(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared', 'reference', 'nhsa-knowledge-points');
+}
 
 /**
  * Reads the NHSA knowledge-point spreadsheets as published (../shared/reference/nhsa-knowledge-points):

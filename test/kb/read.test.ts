@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readKnowledgePointFiles } from '../../pipeline/kb/read.ts';
+import { readKnowledgePointFiles, referenceKnowledgePointDir } from '../../pipeline/kb/read.ts';
 import type { KbReadResult, KnowledgePoint } from '../../pipeline/kb/types.ts';
 import { tempDir } from '../helpers.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const KP_DIR = join(repoRoot, '..', 'shared', 'reference', 'nhsa-knowledge-points');
+const KP_DIR = join(repoRoot, '..', 'shared', 'reference', 'nhsa-knowledge-points');
 
 let real: KbReadResult;
 beforeAll(async () => {
@@ -21,6 +21,10 @@ function point(id: string): KnowledgePoint {
 }
 
 describe('the 14 NHSA knowledge-point files as published', () => {
+  it('finds the shipped reference directory', () => {
+    expect(referenceKnowledgePointDir()).toBe(KP_DIR);
+  });
+
   it('recognises every file with its rule class and the published counts', () => {
     const byFile = Object.fromEntries(real.files.map((f) => [f.file, [f.rule_class, f.item_kind, f.points, f.codes]]));
     expect(byFile).toEqual({
