@@ -12,8 +12,8 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第四十条（冒名就医骗取医保基金）',
   subject_type: 'person',
   params: {
-    min_distance_km: { default: 150, unit: '公里', description_zh: '两家机构的直线距离（haversine）超过此值 (great-circle distance above this)' },
-    max_gap_hours: { default: 2, unit: '小时', description_zh: '两次结算相隔不超过此时间 (settlements at most this many hours apart)' },
+    min_distance_km: { default: 50, unit: '公里', description_zh: '两家机构的直线距离（haversine）超过此值 (great-circle distance above this)' },
+    max_gap_hours: { default: 1, unit: '小时', description_zh: '两次结算相隔不超过此时间 (settlements at most this many hours apart)' },
   },
   lookbackDays: 0,
   sql: 'impersonation/impossible_travel.sql',

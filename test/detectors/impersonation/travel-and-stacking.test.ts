@@ -11,17 +11,18 @@ beforeEach(async () => {
 afterEach(() => t.cleanup());
 
 describe('impossible_travel', () => {
-  it('flags the later of two same-day settlements ~1,000 km apart within 2 hours; far apart but hours later, or near, does not fire', async () => {
+  it('flags the later of two same-day settlements ~1,000 km apart within an hour; far apart but hours later, or near, does not fire', async () => {
     const c = new ClaimFixtures(t.store);
     c.provider({ fixmedins_code: 'WH1', lat: 30.59, lon: 114.31 }); // 武汉
     c.provider({ fixmedins_code: 'BJ1', lat: 39.9, lon: 116.4 }); // 北京, ≈ 1,050 km
     c.provider({ fixmedins_code: 'WH2', lat: 30.52, lon: 114.35 }); // 武汉, ≈ 9 km
+    c.provider({ fixmedins_code: 'HS1', lat: 30.2, lon: 115.04 }); // 黄石, ≈ 82 km
     c.person({ psn_no: 'P1' });
     c.visit({ mdtrt_id: 'V1', psn_no: 'P1', fixmedins_code: 'WH1', begntime: '2026-01-06 09:00:00' });
     c.settlement({ setl_id: 'S1', mdtrt_id: 'V1', setl_time: '2026-01-06 09:10:00' });
     c.fee({ feedetl_sn: 'F1', mdtrt_id: 'V1', setl_id: 'S1', cnt: 1, pric: 15 });
-    c.visit({ mdtrt_id: 'V2', psn_no: 'P1', fixmedins_code: 'BJ1', begntime: '2026-01-06 10:00:00' });
-    c.settlement({ setl_id: 'S2', mdtrt_id: 'V2', setl_time: '2026-01-06 10:30:00' });
+    c.visit({ mdtrt_id: 'V2', psn_no: 'P1', fixmedins_code: 'BJ1', begntime: '2026-01-06 09:30:00' });
+    c.settlement({ setl_id: 'S2', mdtrt_id: 'V2', setl_time: '2026-01-06 09:55:00' });
     c.fee({ feedetl_sn: 'F2a', mdtrt_id: 'V2', setl_id: 'S2', cnt: 2, pric: 110.4 });
     c.fee({ feedetl_sn: 'F2b', mdtrt_id: 'V2', setl_id: 'S2', cnt: 1, pric: 9.3 });
     // Near miss P2: Wuhan in the morning, Beijing 6 hours later (a high-speed train takes ~4.5 h).
@@ -32,7 +33,7 @@ describe('impossible_travel', () => {
     c.visit({ mdtrt_id: 'V4', psn_no: 'P2', fixmedins_code: 'BJ1', begntime: '2026-01-06 13:00:00' });
     c.settlement({ setl_id: 'S4', mdtrt_id: 'V4', setl_time: '2026-01-06 13:10:00' });
     c.fee({ feedetl_sn: 'F4', mdtrt_id: 'V4', setl_id: 'S4', cnt: 1, pric: 15 });
-    // Near miss P3: two Wuhan providers 30 minutes apart.
+    // Near miss P3: two Wuhan providers (~9 km) 30 minutes apart.
     c.person({ psn_no: 'P3' });
     c.visit({ mdtrt_id: 'V5', psn_no: 'P3', fixmedins_code: 'WH1', begntime: '2026-01-06 09:00:00' });
     c.settlement({ setl_id: 'S5', mdtrt_id: 'V5', setl_time: '2026-01-06 09:10:00' });
@@ -40,16 +41,25 @@ describe('impossible_travel', () => {
     c.visit({ mdtrt_id: 'V6', psn_no: 'P3', fixmedins_code: 'WH2', begntime: '2026-01-06 09:30:00' });
     c.settlement({ setl_id: 'S6', mdtrt_id: 'V6', setl_time: '2026-01-06 09:40:00' });
     c.fee({ feedetl_sn: 'F6', mdtrt_id: 'V6', setl_id: 'S6', cnt: 1, pric: 15 });
+    // P4: Wuhan, then Huangshi (~82 km) 40 minutes later: fires.
+    c.person({ psn_no: 'P4' });
+    c.visit({ mdtrt_id: 'V7', psn_no: 'P4', fixmedins_code: 'WH1', begntime: '2026-01-08 14:00:00' });
+    c.settlement({ setl_id: 'S7', mdtrt_id: 'V7', setl_time: '2026-01-08 14:05:00' });
+    c.fee({ feedetl_sn: 'F7', mdtrt_id: 'V7', setl_id: 'S7', cnt: 1, pric: 15 });
+    c.visit({ mdtrt_id: 'V8', psn_no: 'P4', fixmedins_code: 'HS1', begntime: '2026-01-08 14:35:00' });
+    c.settlement({ setl_id: 'S8', mdtrt_id: 'V8', setl_time: '2026-01-08 14:45:00' });
+    c.fee({ feedetl_sn: 'F8', mdtrt_id: 'V8', setl_id: 'S8', cnt: 1, pric: 66.6 });
     await c.flush();
 
     const alerts = await detectOnce(t.store, 'impossible_travel', { from: '2026-01-01', to: '2026-01-31' });
     expect(alerts.map((a) => [a.psn_no, a.mdtrt_id, a.setl_id, a.fixmedins_code, a.feedetl_sn, a.amount_at_risk])).toEqual([
       ['P1', 'V2', 'S2', 'BJ1', ['F2a', 'F2b'], 230.1],
+      ['P4', 'V8', 'S8', 'HS1', ['F8'], 66.6],
     ]);
     const m = alerts[0].measured as { distance_km: number; gap_hours: number; earlier_mdtrt_id: string };
     expect(m.distance_km).toBeGreaterThan(1000);
     expect(m.distance_km).toBeLessThan(1100);
-    expect(m).toMatchObject({ gap_hours: 1.33, earlier_mdtrt_id: 'V1' });
+    expect(m).toMatchObject({ gap_hours: 0.75, earlier_mdtrt_id: 'V1' });
   });
 });
 
