@@ -164,3 +164,10 @@ CREATE TABLE rejects (
   resolved_batch_id VARCHAR,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- Orphan rows (a visit without its person/provider, a settlement or fee line without its visit), kept until
+-- their parent arrives in a later batch; their rejects stay `pending` until then. batch_id = the batch that
+-- carried the row; file/row_number = where it was read.
+CREATE TABLE mdtrt_d_pending AS SELECT *, ''::VARCHAR AS file, 0::BIGINT AS row_number FROM mdtrt_d WHERE false;
+CREATE TABLE setl_d_pending AS SELECT *, ''::VARCHAR AS file, 0::BIGINT AS row_number FROM setl_d WHERE false;
+CREATE TABLE fee_list_d_pending AS SELECT *, ''::VARCHAR AS file, 0::BIGINT AS row_number FROM fee_list_d WHERE false;

@@ -1,0 +1,129 @@
+import { CONTRACT, sqlType, type ContractTableName, type FieldDef } from '../contract.ts';
+import type { Store } from '../store/store.ts';
+import { ident, sqlString } from './errors.ts';
+import type { MappingProfile } from './mapping.ts';
+import { rowNumberSql, type StagedFile } from './stage.ts';
+
+/**
+ * The one typed/checked pass over a table's staged files, all in SQL: `_fw_chk_<table>` holds per row the
+ * file index, staging rowid, 1-based data row, the typed contract fields, the row hash, and `issues`, the
+ * row-level findings (field, reason_code, severity, message). Set-level findings (duplicates, orphans) follow
+ * in merge.ts.
+ */
+
+export interface CheckOptions {
+  /** Largest accepted |det_item_fee_sumamt − cnt × pric| in yuan before `amount_mismatch`. */
+  amountTolerance: number;
+}
+
+const src = (f: string) => ident(`_s_${f}`);
+
+/** GB 11643 resident ID check: 17 digits, then the check character from the weighted sum mod 11. */
+export const CERTNO_MACRO = `CREATE OR REPLACE TEMP MACRO _fw_certno_ok(c) AS (
+  regexp_full_match(c, '[0-9]{17}[0-9Xx]') AND
+  substr('10X98765432', (list_sum(list_transform(range(17), lambda i: (ascii(c[i + 1]) - 48) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11)::INTEGER + 1, 1) = upper(c[18]))`;
+
+function typedSql(f: FieldDef): string {
+  const s = src(f.name);
+  switch (f.type) {
+    case 'varchar':
+      return s;
+    case 'date':
+      return `COALESCE(TRY_CAST(${s} AS DATE), TRY_CAST(TRY_CAST(${s} AS TIMESTAMP) AS DATE), TRY_CAST(try_strptime(${s}, ['%Y%m%d', '%Y/%m/%d']) AS DATE))`;
+    case 'timestamp':
+      return `COALESCE(TRY_CAST(${s} AS TIMESTAMP), try_strptime(${s}, ['%Y%m%d%H%M%S', '%Y/%m/%d %H:%M:%S', '%Y%m%d', '%Y/%m/%d']))`;
+    default:
+      return `TRY_CAST(${s} AS ${sqlType(f.type)})`;
+  }
+}
+
+function valueMapSql(expr: string, map: Record<string, string> | undefined): string {
+  if (!map || Object.keys(map).length === 0) return expr;
+  const whens = Object.entries(map).map(([from, to]) => `WHEN ${sqlString(from)} THEN ${sqlString(to)}`).join(' ');
+  return `(CASE ${expr} ${whens} ELSE ${expr} END)`;
+}
+
+interface Check {
+  when: string;
+  field: string;
+  reason: string;
+  severity: 'error' | 'warning';
+  message: string; // SQL expression
+}
+
+function checksFor(table: ContractTableName, opts: CheckOptions): Check[] {
+  const def = CONTRACT[table];
+  const out: Check[] = [];
+  const msg = (text: string, valueExpr?: string) => (valueExpr ? `${sqlString(text + ': ')} || ${valueExpr}` : sqlString(text));
+  for (const f of def.fields) {
+    const s = src(f.name);
+    const v = ident(f.name);
+    if (f.required || def.key.includes(f.name)) {
+      out.push({ when: `${s} IS NULL`, field: f.name, reason: 'missing_required', severity: 'error', message: msg(`缺少必填字段 missing required field ${f.name}`) });
+    }
+    if (f.type === 'date' || f.type === 'timestamp') {
+      out.push({ when: `${s} IS NOT NULL AND ${v} IS NULL`, field: f.name, reason: 'bad_date', severity: 'error', message: msg(`无法解析的日期时间 bad ${f.type} in ${f.name}`, s) });
+    } else if (f.type !== 'varchar') {
+      out.push({ when: `${s} IS NOT NULL AND ${v} IS NULL`, field: f.name, reason: 'bad_type', severity: 'error', message: msg(`不是有效的数值 not a valid ${sqlType(f.type)} in ${f.name}`, s) });
+    }
+    if (f.codes) {
+      const inSet = `${v} IN (${f.codes.values.map(sqlString).join(', ')})`;
+      const ok = f.codes.pattern ? `(${inSet} OR regexp_matches(${v}, ${sqlString(f.codes.pattern)}))` : inSet;
+      out.push({ when: `${v} IS NOT NULL AND NOT ${ok}`, field: f.name, reason: 'unknown_code', severity: 'warning', message: msg(`未知代码 unknown ${f.codes.name} code`, v) });
+    }
+    if (f.type === 'money' && (table === 'setl_d' || (table === 'fee_list_d' && f.name === 'det_item_fee_sumamt'))) {
+      out.push({ when: `${v} < 0 AND NOT _reversal`, field: f.name, reason: 'negative_amount', severity: 'error', message: msg(`非冲销结算的负金额 negative amount on a non-reversal row in ${f.name}`, `${v}::VARCHAR`) });
+    }
+  }
+  if (table === 'fee_list_d') {
+    out.push({ when: `pric < 0 AND NOT _reversal`, field: 'pric', reason: 'negative_amount', severity: 'error', message: msg('非冲销结算的负单价 negative price on a non-reversal row', 'pric::VARCHAR') });
+    out.push({
+      when: `abs(det_item_fee_sumamt - round(cnt * pric, 2)) > ${opts.amountTolerance}`, field: 'det_item_fee_sumamt', reason: 'amount_mismatch', severity: 'warning',
+      message: `'金额不等于数量×单价 line total ≠ cnt × pric: ' || det_item_fee_sumamt::VARCHAR || ' ≠ ' || cnt::VARCHAR || ' × ' || pric::VARCHAR`,
+    });
+  }
+  if (table === 'psn_info') {
+    out.push({ when: `certno IS NOT NULL AND NOT _fw_certno_ok(certno)`, field: 'certno', reason: 'certno_checksum', severity: 'warning', message: msg('身份证号校验失败 resident ID fails the GB 11643 check digit') });
+  }
+  if (table === 'mdtrt_d') {
+    out.push({ when: `endtime < begntime`, field: 'endtime', reason: 'end_before_start', severity: 'error', message: `'出院/结束时间早于开始时间 endtime before begntime: ' || strftime(endtime, '%Y-%m-%d %H:%M:%S') || ' < ' || strftime(begntime, '%Y-%m-%d %H:%M:%S')` });
+  }
+  if (table === 'aid_roster') {
+    out.push({ when: `valid_to < valid_from`, field: 'valid_to', reason: 'end_before_start', severity: 'error', message: `'有效期止早于起 valid_to before valid_from: ' || valid_to::VARCHAR || ' < ' || valid_from::VARCHAR` });
+  }
+  return out;
+}
+
+/** Builds `_fw_chk_<table>` from the table's staged files. */
+export async function checkTable(store: Store, table: ContractTableName, files: StagedFile[], mapping: MappingProfile, opts: CheckOptions): Promise<string> {
+  const def = CONTRACT[table];
+  const values = mapping.tables[table]?.values ?? {};
+  const perFile = files.map((f) => {
+    const cols = def.fields.map((fd) => {
+      const source = f.fieldSource[fd.name];
+      const text = source === undefined ? 'NULL::VARCHAR' : `NULLIF(trim(CAST(s.${ident(source)} AS VARCHAR)), '')`;
+      return `${valueMapSql(text, values[fd.name])} AS ${src(fd.name)}`;
+    });
+    return `SELECT ${f.index} AS _fi, s.rowid AS _rid, ${rowNumberSql(f)} AS _row, ${cols.join(', ')} FROM ${f.stagingTable} s`;
+  });
+  const typed = def.fields.map((f) => `${typedSql(f)} AS ${ident(f.name)}`).join(', ');
+  let reversal = 'false';
+  let join = '';
+  if (table === 'setl_d') reversal = `(COALESCE(TRY_CAST(${src('refd_setl_flag')} AS INTEGER), 0) = 1 OR ${src('init_setl_id')} IS NOT NULL)`;
+  if (table === 'fee_list_d') {
+    join = `LEFT JOIN _fw_reversed_setl rv ON rv.setl_id = l1.${src('setl_id')}`;
+    reversal = 'rv.setl_id IS NOT NULL';
+  }
+  const checks = checksFor(table, opts);
+  const issue = (c: Check) => `CASE WHEN ${c.when} THEN {'field': ${sqlString(c.field)}, 'reason_code': ${sqlString(c.reason)}, 'severity': ${sqlString(c.severity)}, 'message': ${c.message}} END`;
+  const anyIssue = checks.map((c) => `COALESCE(${c.when}, false)`).join(' OR ');
+  const issues = `CASE WHEN ${anyIssue} THEN list_filter([${checks.map(issue).join(', ')}], lambda x: x IS NOT NULL) END`;
+  const names = def.fields.map((f) => ident(f.name));
+  const chk = `_fw_chk_${table}`;
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${chk} AS
+    SELECT *, COALESCE(list_contains(list_transform(issues, lambda x: x.severity), 'error'), false) AS _err FROM (
+      SELECT _fi, _rid, _row, (_fi::BIGINT << 40) + _rid AS _seq, ${names.join(', ')}, hash(${names.join(', ')}) AS row_hash, ${issues} AS issues
+      FROM (SELECT l1.*, ${typed}, ${reversal} AS _reversal FROM (${perFile.join('\nUNION ALL\n')}) l1 ${join}) l2
+    )`);
+  return chk;
+}

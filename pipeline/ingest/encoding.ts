@@ -1,0 +1,37 @@
+import { createReadStream, createWriteStream, openSync, readSync, closeSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import iconv from 'iconv-lite';
+
+export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'gb18030';
+
+const SAMPLE = 1 << 20;
+
+/**
+ * Encoding of a CSV file from a 1 MB sample: a UTF-8 BOM, else strict UTF-8 decoding of the sample (cut at
+ * the last newline, so a multi-byte character is never split), else GB18030 (a superset of GBK).
+ * A file whose later part is not UTF-8 is caught when DuckDB reads it (invalid unicode) and read again as GB18030.
+ */
+export function detectEncoding(path: string): CsvEncoding {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.alloc(SAMPLE);
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, SAMPLE, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const sample = buf.subarray(0, n);
+  if (n >= 3 && sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return 'utf-8-bom';
+  const cut = n === SAMPLE ? sample.lastIndexOf(0x0a) + 1 || n : n;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sample.subarray(0, cut));
+    return 'utf-8';
+  } catch {
+    return 'gb18030';
+  }
+}
+
+/** Streams a GB18030/GBK file into a UTF-8 copy (bounded memory) for DuckDB to read. */
+export async function transcodeToUtf8(path: string, out: string): Promise<void> {
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), iconv.decodeStream('gb18030'), iconv.encodeStream('utf8'), createWriteStream(out));
+}

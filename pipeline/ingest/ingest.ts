@@ -1,0 +1,198 @@
+import { resolve } from 'node:path';
+import { CONTRACT_TABLES, TABLES_WITH_PARENTS, type ContractTableName } from '../contract.ts';
+import type { FundwatchConfig } from '../config.ts';
+import type { Store } from '../store/store.ts';
+import { CERTNO_MACRO, checkTable } from './checks.ts';
+import { IngestError, sqlString } from './errors.ts';
+import { batchContentHash, listBatchFiles } from './files.ts';
+import { EMPTY_MAPPING, loadMapping, parseMapping, type MappingProfile } from './mapping.ts';
+import { createRejectTable, keepPending, mergeTable, setLevelChecks } from './merge.ts';
+import { rejectCounts, rejectSamples, topReasons, writeMalformedRows, writeRejects, type RejectSample } from './rejects.ts';
+import { stageFiles, type StagedFile } from './stage.ts';
+
+export interface TableSummary {
+  read: number;
+  loaded: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  warnings: number;
+  /** Orphans of earlier batches loaded now that their parent arrived. */
+  resolved_pending: number;
+  /** Orphans of this batch waiting for their parent. */
+  pending: number;
+}
+
+export interface IngestSummary {
+  batch_id: string;
+  status: 'loaded' | 'duplicate' | 'failed';
+  tables: Record<string, TableSummary>;
+  top_reasons: { reason_code: string; count: number }[];
+  source_dir: string;
+  files: { file: string; table: string; format: string; encoding: string | null; rows: number }[];
+  first_rejects: RejectSample[];
+  error?: string;
+}
+
+export type IngestProgress =
+  | { phase: 'hash'; files: number }
+  | { phase: 'read'; file: string; index: number; files: number }
+  | { phase: 'check'; table: string }
+  | { phase: 'done' };
+
+export interface IngestOptions {
+  /** A mapping profile: path to its JSON file, or the parsed profile. */
+  mapping?: string | MappingProfile;
+  onProgress?: (p: IngestProgress) => void;
+  /** fundwatch.config.json; section `ingest`: { mapping?: path, amount_tolerance?: yuan }. */
+  config?: FundwatchConfig;
+  amountTolerance?: number;
+  /** Test hook: throw after the first table is merged (also env FUNDWATCH_INGEST_FAIL_AFTER_FIRST_TABLE=1). */
+  failAfterFirstTable?: boolean;
+}
+
+function ingestSection(config: FundwatchConfig | undefined): { mapping?: string; amount_tolerance?: number } {
+  const s = config?.ingest;
+  return s && typeof s === 'object' && !Array.isArray(s) ? (s as { mapping?: string; amount_tolerance?: number }) : {};
+}
+
+function resolveMapping(opts: IngestOptions): MappingProfile {
+  const m = opts.mapping ?? ingestSection(opts.config).mapping;
+  if (m === undefined) return EMPTY_MAPPING;
+  return typeof m === 'string' ? loadMapping(m) : parseMapping(m);
+}
+
+/** Phase timings on stderr when FUNDWATCH_INGEST_TIMING=1 (for the benchmark and profiling). */
+function timing(text: string): void {
+  if (process.env.FUNDWATCH_INGEST_TIMING === '1') process.stderr.write(`[ingest timing] ${text}\n`);
+}
+
+async function dropWorkTables(store: Store): Promise<void> {
+  const rows = await store.all<{ name: string }>(
+    `SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_fw\\_%' ESCAPE '\\'`,
+  );
+  for (const r of rows) await store.run(`DROP TABLE IF EXISTS temp.main.${r.name}`);
+}
+
+/**
+ * Ingests one batch directory: every file read, checked and merged in one transaction (all or nothing).
+ * The same batch (same file contents) again is a no-op reported as `duplicate`. Throws IngestError with a
+ * one-line message for unusable input (unknown table, unreadable file, broken mapping); the batch is then
+ * recorded as `failed` and nothing else is written.
+ */
+export async function ingestBatch(store: Store, dir: string, opts: IngestOptions = {}): Promise<IngestSummary> {
+  const sourceDir = resolve(dir);
+  const mapping = resolveMapping(opts);
+  const files = listBatchFiles(sourceDir, mapping);
+  opts.onProgress?.({ phase: 'hash', files: files.length });
+  const batchId = await batchContentHash(files);
+  const tolerance = opts.amountTolerance ?? ingestSection(opts.config).amount_tolerance ?? 0.01;
+  const failAfterFirst = opts.failAfterFirstTable ?? process.env.FUNDWATCH_INGEST_FAIL_AFTER_FIRST_TABLE === '1';
+
+  return store.exclusive(async () => {
+    const prior = await store.one<{ status: string }>('SELECT status FROM batches WHERE batch_id = $1', [batchId]);
+    if (prior?.status === 'loaded') {
+      return { batch_id: batchId, status: 'duplicate', tables: {}, top_reasons: [], source_dir: sourceDir, files: [], first_rejects: [] };
+    }
+    await dropWorkTables(store);
+    const started = new Date();
+    let inTransaction = false;
+    try {
+      // Staging (temporary tables only) runs before the transaction: rows appended inside a transaction get
+      // provisional rowids, and the staging rowid is what gives each row its number in the file.
+      await store.run(CERTNO_MACRO);
+      const t0 = performance.now();
+      const staged = await stageFiles(store, files, mapping, (f, i) => opts.onProgress?.({ phase: 'read', file: f.name, index: i, files: files.length }));
+      await store.run(`CREATE OR REPLACE TEMP TABLE _fw_files AS SELECT * FROM (VALUES ${staged.map((f) => `(${f.index}, ${sqlString(f.name)})`).join(', ')}) v(fi, name)`);
+      timing(`staging ${Math.round(performance.now() - t0)} ms`);
+      await store.run('BEGIN TRANSACTION');
+      inTransaction = true;
+      const summary = await loadBatch(store, sourceDir, staged, batchId, mapping, { tolerance, failAfterFirst, onProgress: opts.onProgress });
+      await store.run(
+        `INSERT OR REPLACE INTO batches (batch_id, source_dir, status, started_at, finished_at, files, summary, mapping_profile, error)
+         VALUES ($1, $2, 'loaded', $3::TIMESTAMPTZ, now(), $4::JSON, $5::JSON, $6, NULL)`,
+        [batchId, sourceDir, started.toISOString(), JSON.stringify(summary.files), JSON.stringify(summary), mapping.source || null],
+      );
+      await store.run('COMMIT');
+      await dropWorkTables(store);
+      opts.onProgress?.({ phase: 'done' });
+      return summary;
+    } catch (err) {
+      if (inTransaction) await store.run('ROLLBACK').catch(() => undefined);
+      await dropWorkTables(store).catch(() => undefined);
+      const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+      await store.run(
+        `INSERT OR REPLACE INTO batches (batch_id, source_dir, status, started_at, finished_at, files, summary, mapping_profile, error)
+         VALUES ($1, $2, 'failed', $3::TIMESTAMPTZ, now(), $4::JSON, NULL, $5, $6)`,
+        [batchId, sourceDir, started.toISOString(), JSON.stringify(files.map((f) => ({ file: f.name, table: f.table, format: f.format }))), mapping.source || null, message],
+      ).catch(() => undefined);
+      throw err instanceof IngestError ? err : new IngestError(`导入失败 ingest failed: ${message}`);
+    }
+  });
+}
+
+interface LoadOptions {
+  tolerance: number;
+  failAfterFirst: boolean;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], batchId: string, mapping: MappingProfile, o: LoadOptions): Promise<IngestSummary> {
+  const tables: Record<string, TableSummary> = {};
+  let merged = 0;
+  for (const table of CONTRACT_TABLES) {
+    const mine = staged.filter((f) => f.table === table);
+    const hasPending = TABLES_WITH_PARENTS.includes(table) && Number(await store.scalar(`SELECT count(*) FROM ${table}_pending`)) > 0;
+    if (mine.length === 0 && !hasPending) continue;
+    o.onProgress?.({ phase: 'check', table });
+    if (table === 'fee_list_d') {
+      // Negative fee lines are allowed on reversed settlements and their offsets (already merged above).
+      await store.run(`CREATE OR REPLACE TEMP TABLE _fw_reversed_setl AS
+        SELECT setl_id FROM setl_d WHERE refd_setl_flag = 1 OR init_setl_id IS NOT NULL
+        UNION SELECT init_setl_id FROM setl_d WHERE init_setl_id IS NOT NULL`);
+    }
+    const t0 = performance.now();
+    const summary = await loadTable(store, table, mine, batchId, mapping, o.tolerance);
+    timing(`${table} ${Math.round(performance.now() - t0)} ms`);
+    if (mine.length > 0 || summary.resolved_pending > 0) tables[table] = summary;
+    merged++;
+    if (o.failAfterFirst && merged === 1) throw new Error(`测试注入的失败 injected failure after merging ${table} (FUNDWATCH_INGEST_FAIL_AFTER_FIRST_TABLE)`);
+  }
+  return {
+    batch_id: batchId,
+    status: 'loaded',
+    tables,
+    top_reasons: await topReasons(store, batchId),
+    source_dir: sourceDir,
+    files: staged.map((f) => ({ file: f.name, table: f.table, format: f.format, encoding: f.encoding, rows: f.rows + f.malformedRows })),
+    first_rejects: await rejectSamples(store, batchId),
+  };
+}
+
+async function loadTable(store: Store, table: ContractTableName, files: StagedFile[], batchId: string, mapping: MappingProfile, tolerance: number): Promise<TableSummary> {
+  const rej = await createRejectTable(store, table);
+  let chk: string | null = null;
+  if (files.length > 0) {
+    chk = await checkTable(store, table, files, mapping, { amountTolerance: tolerance });
+    await setLevelChecks(store, table, chk, rej);
+  }
+  const counts = await mergeTable(store, table, chk, rej, batchId);
+  let pending = 0;
+  if (chk) {
+    await keepPending(store, table, chk, rej, batchId);
+    await writeRejects(store, table, rej, files, batchId);
+    for (const f of files) await writeMalformedRows(store, f, batchId);
+    if (TABLES_WITH_PARENTS.includes(table)) pending = Number(await store.scalar(`SELECT count(*) FROM ${table}_pending WHERE batch_id = $1`, [batchId]));
+  }
+  const rc = await rejectCounts(store, table, batchId);
+  return {
+    read: files.reduce((n, f) => n + f.rows + f.malformedRows, 0),
+    loaded: counts.loaded,
+    updated: counts.updated,
+    unchanged: counts.unchanged,
+    rejected: rc.rejected,
+    warnings: rc.warnings,
+    resolved_pending: counts.resolved,
+    pending,
+  };
+}

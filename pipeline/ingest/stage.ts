@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Store } from '../store/store.ts';
+import { fieldNames } from '../contract.ts';
+import { stageArrow } from './arrow.ts';
+import { detectEncoding, transcodeToUtf8, type CsvEncoding } from './encoding.ts';
+import { IngestError, ident, sqlString } from './errors.ts';
+import type { BatchFile } from './files.ts';
+import type { MappingProfile } from './mapping.ts';
+
+/** One file read into its own staging table, columns exactly as read; rowid follows file order. */
+export interface StagedFile extends BatchFile {
+  index: number;
+  stagingTable: string;
+  encoding: CsvEncoding | null;
+  rows: number;
+  /** Source columns as read. */
+  columns: string[];
+  /** Contract field → source column (only the fields the file has). */
+  fieldSource: Record<string, string>;
+  /** CSV rows DuckDB could not split into the header's columns (recorded as `bad_row` rejects). */
+  malformedTable: string | null;
+  malformedRows: number;
+}
+
+const normalize = (s: string): string => s.replace(/^\uFEFF/, '').trim().toLowerCase();
+
+async function dropCsvErrorTables(store: Store, errTable: string): Promise<void> {
+  await store.run(`DROP TABLE IF EXISTS ${errTable}`);
+  await store.run(`DROP TABLE IF EXISTS ${errTable}_scan`);
+}
+
+// store_rejects: a row with too few/many fields becomes a reject instead of failing the whole file.
+// Quote and escape are fixed to '"' so a stray character cannot make the sniffer misread the file.
+function readCsvSql(path: string, errTable: string): string {
+  return `read_csv(${sqlString(path)}, header = true, all_varchar = true, quote = '"', escape = '"',
+    store_rejects = true, rejects_table = '${errTable}', rejects_scan = '${errTable}_scan')`;
+}
+
+async function stageCsv(store: Store, file: BatchFile, table: string, errTable: string, work: () => string): Promise<CsvEncoding> {
+  let encoding = detectEncoding(file.path);
+  const attempt = async (path: string): Promise<boolean> => {
+    await dropCsvErrorTables(store, errTable);
+    await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${readCsvSql(path, errTable)}`);
+    const bad = await store.scalar<number>(`SELECT count(*)::INTEGER FROM ${errTable} WHERE error_type = 'INVALID UNICODE'`);
+    return bad === 0;
+  };
+  if (encoding !== 'gb18030' && (await attempt(file.path))) return encoding;
+  // Not UTF-8 (from the sample, or later in the file): GB18030/GBK, transcoded to a temporary UTF-8 copy.
+  await store.run(`DROP TABLE IF EXISTS ${table}`);
+  encoding = 'gb18030';
+  const utf8 = join(work(), `${file.name}.utf8.csv`);
+  await transcodeToUtf8(file.path, utf8);
+  try {
+    if (!(await attempt(utf8))) throw new IngestError(`${file.name}: 文件编码无法识别 cannot decode the file as UTF-8 or GB18030`);
+  } finally {
+    rmSync(utf8, { force: true });
+  }
+  return encoding;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}
+
+/** Reads every file of the batch into staging tables `_fw_stg_<i>` (temporary; dropped with the transaction). */
+export async function stageFiles(
+  store: Store,
+  files: BatchFile[],
+  mapping: MappingProfile,
+  onFile?: (file: BatchFile, i: number) => void,
+): Promise<StagedFile[]> {
+  let workDir: string | null = null;
+  const work = () => (workDir ??= mkdtempSync(join(tmpdir(), 'fw-ingest-')));
+  const staged: StagedFile[] = [];
+  try {
+    for (const [index, file] of files.entries()) {
+      onFile?.(file, index);
+      const table = `_fw_stg_${index}`;
+      const errTable = `_fw_csverr_${index}`;
+      let encoding: CsvEncoding | null = null;
+      let malformedRows = 0;
+      try {
+        if (file.format === 'csv') {
+          encoding = await stageCsv(store, file, table, errTable, work);
+          malformedRows = await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${errTable}`);
+        } else if (file.format === 'parquet') {
+          await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(file.path)})`);
+        } else {
+          await stageArrow(store, file.path, table);
+        }
+      } catch (err) {
+        if (err instanceof IngestError) throw err;
+        throw new IngestError(`${file.name}: 无法读取文件 cannot read file (${file.format}): ${firstLine(err)}`);
+      }
+      const columns = (
+        await store.all<{ name: string }>(`SELECT column_name AS name FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table])
+      ).map((r) => r.name);
+      const rows = await store.scalar<number>(`SELECT count(*)::BIGINT FROM ${table}`);
+      staged.push({
+        ...file, index, stagingTable: table, encoding, rows, columns,
+        fieldSource: fieldSources(file, columns, mapping),
+        malformedTable: file.format === 'csv' ? errTable : null, malformedRows,
+      });
+    }
+  } finally {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  }
+  return staged;
+}
+
+/** Which source column feeds each contract field: the profile's rename, else the column named like the field. */
+function fieldSources(file: BatchFile, columns: string[], mapping: MappingProfile): Record<string, string> {
+  const renames = new Map<string, string>();
+  for (const [src, dst] of Object.entries(mapping.tables[file.table]?.columns ?? {})) renames.set(normalize(src), dst);
+  const out: Record<string, string> = {};
+  const fields = new Set(fieldNames(file.table));
+  for (const col of columns) {
+    const n = normalize(col);
+    const field = renames.get(n) ?? (fields.has(n) ? n : undefined);
+    if (!field) continue;
+    if (out[field] !== undefined) {
+      if (renames.has(n)) out[field] = col; // an explicit rename wins over a same-named column
+      continue;
+    }
+    out[field] = col;
+  }
+  return out;
+}
+
+/** SQL for the 1-based data row number of a staged row (`s.rowid`), skipping malformed CSV rows. */
+export function rowNumberSql(f: StagedFile): string {
+  if (!f.malformedTable || f.malformedRows === 0) return 's.rowid + 1';
+  // Malformed data rows e_1 < e_2 < … were left out of staging; the k-th staged row is data row
+  // k + #{i : e_i - i < k} (e_i - i = staged rows before e_i). DuckDB's line counts the header as line 1.
+  return `s.rowid + 1 + (SELECT count(*) FROM (SELECT e, row_number() OVER (ORDER BY e) AS i
+      FROM (SELECT DISTINCT line - 1 AS e FROM ${f.malformedTable})) m WHERE m.e - m.i < s.rowid + 1)`;
+}
