@@ -99,12 +99,13 @@ describe('inspection queues on the real Redis', () => {
     }
     const released = await store.all(`SELECT actor, action, from_status, to_status FROM case_events WHERE case_id = $1 AND action = 'release' ORDER BY event_id`, [ids[0]]);
     expect(released).toEqual(Array(3).fill({ actor: 'system', action: 'release', from_status: 'assigned', to_status: 'new' }));
-    // a working inspector renews and keeps it
-    const kept = await takeNextCase(store, settings, { inspector: 'busy', config: shortLock });
+    // a working inspector renews and keeps it past the original lock (2.5 s lock, held for 3.2 s)
+    const renewLock: CasesConfig = { ...config, review_lock_minutes: 2.5 / 60 };
+    const kept = await takeNextCase(store, settings, { inspector: 'busy', config: renewLock });
     expect(kept.case_id).toBe(ids[0]);
     for (let i = 0; i < 4; i++) {
-      await sleep(300);
-      expect(await renewCaseLock(store, settings, ids[0], 'busy', shortLock)).toBe(true);
+      await sleep(800);
+      expect(await renewCaseLock(store, settings, ids[0], 'busy', renewLock)).toBe(true);
     }
     expect(await jobCounts(settings)).toMatchObject({ active: 1, prioritized: 2 });
     // explicit release keeps the priority too
