@@ -1,14 +1,12 @@
 import type { Store } from '../store/store.ts';
 import { rankSubjects } from '../rank/rank.ts';
 
-/** One line of `<out>/_truth/truth.jsonl` (the generator's ground truth); only the keys used here. */
-export interface TruthRow {
-  detector_id: string;
-  expect: 'alert' | 'no_alert';
+/** The keys of a ground-truth row (pipeline/eval/truth.ts TruthRow) that name a provider. */
+export interface RankingTruthRow {
+  expect: string;
   fixmedins_code?: string | null;
   mdtrt_id?: string | null;
   setl_id?: string | null;
-  [key: string]: unknown;
 }
 
 export interface PrecisionAtK {
@@ -28,7 +26,7 @@ export interface PrecisionAtK {
  * positive truth row — its own `fixmedins_code`, or the provider of its `mdtrt_id` / `setl_id` (visit and
  * settlement rows). Person-only rows name no provider and are not counted.
  */
-export async function precisionAtK(store: Store, truthRows: TruthRow[], k: number): Promise<PrecisionAtK> {
+export async function precisionAtK(store: Store, truthRows: RankingTruthRow[], k: number): Promise<PrecisionAtK> {
   if (!Number.isInteger(k) || k < 1) throw new Error(`k 必须是正整数 (k must be a positive integer, got ${k})`);
   const truth = await truthProviders(store, truthRows);
   const ranking = await rankSubjects(store, 'provider');
@@ -38,7 +36,7 @@ export async function precisionAtK(store: Store, truthRows: TruthRow[], k: numbe
 }
 
 /** Providers named by positive truth rows, directly or through their visit / settlement. */
-export async function truthProviders(store: Store, truthRows: TruthRow[]): Promise<Set<string>> {
+export async function truthProviders(store: Store, truthRows: RankingTruthRow[]): Promise<Set<string>> {
   const out = new Set<string>();
   const visits: string[] = [];
   const settlements: string[] = [];
@@ -66,3 +64,23 @@ export async function truthProviders(store: Store, truthRows: TruthRow[]): Promi
   }
   return out;
 }
+
+export interface RankingEvalResult {
+  at_10: PrecisionAtK;
+  at_20: PrecisionAtK;
+}
+
+/** The `fundwatch eval` section (pipeline/eval/sections.ts) printing precision@10 and @20 of the provider ranking. */
+export const rankingSection = {
+  name: 'ranking',
+  title_zh: '机构风险排名精确率 (precision@k of the provider ranking, pipeline/rank/README.md)',
+  run: async (store: Store, truth: RankingTruthRow[]): Promise<RankingEvalResult> => ({
+    at_10: await precisionAtK(store, truth, 10),
+    at_20: await precisionAtK(store, truth, 20),
+  }),
+  table: (r: RankingEvalResult): string[] => [
+    `排名机构 ranked providers ${r.at_10.ranked}, 有植入真值的机构 providers with planted cases ${r.at_10.truth_providers}`,
+    ...[r.at_10, r.at_20].map((p) => `precision@${p.k}`.padEnd(14) + `${(p.precision * 100).toFixed(1)}% (${p.hits}/${p.k})`),
+    `前10 top 10: ${r.at_10.top.map((t) => `${t.fixmedins_code}${t.truth ? '✓' : '✗'}`).join(' ')}`,
+  ],
+};

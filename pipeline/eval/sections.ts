@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { evaluateDetectors, type DetectorsEvalResult } from './detectors.ts';
 import type { TruthRow } from './truth.ts';
+import { rankingSection } from './ranking.ts';
 
 /**
  * `fundwatch eval` is a list of sections, each computing one part of the report from the store and the truth
@@ -34,7 +35,7 @@ export const detectorsSection: EvalSection<DetectorsEvalResult> = {
   },
 };
 
-export const EVAL_SECTIONS: EvalSection[] = [detectorsSection as EvalSection];
+export const EVAL_SECTIONS: EvalSection[] = [detectorsSection as EvalSection, rankingSection as EvalSection];
 
 export interface EvalReport {
   truth: string;

@@ -5,7 +5,7 @@ import { CommanderError } from 'commander';
 import { tempStore } from '../helpers.ts';
 import { ClaimFixtures } from '../fixtures/claims.ts';
 import { rankSubjects } from '../../pipeline/rank/rank.ts';
-import { precisionAtK, type TruthRow } from '../../pipeline/eval/ranking.ts';
+import { precisionAtK, rankingSection, type RankingTruthRow } from '../../pipeline/eval/ranking.ts';
 import { buildProgram } from '../../pipeline/cli/main.ts';
 import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
 import { Store } from '../../pipeline/store/store.ts';
@@ -100,7 +100,7 @@ describe('rankSubjects', () => {
 describe('precisionAtK', () => {
   it('counts providers with positive truth rows, including the provider of a visit row', async () => {
     await seed();
-    const truth: TruthRow[] = [
+    const truth: (RankingTruthRow & Record<string, unknown>)[] = [
       { detector_id: 'mcc_cc_share', expect: 'alert', fixmedins_code: 'H1' },
       { detector_id: 'kp_sex_limit', expect: 'alert', mdtrt_id: 'V9' }, // visit at H2
       { detector_id: 'physician_drug_volume', expect: 'no_alert', fixmedins_code: 'H4', bilg_dr_codg: 'D7' }, // near miss
@@ -118,6 +118,16 @@ describe('precisionAtK', () => {
     ]);
     expect(await precisionAtK(store, truth, 10)).toMatchObject({ k: 10, precision: 0.2, hits: 2 });
     await expect(precisionAtK(store, truth, 0)).rejects.toThrow(/positive integer/);
+
+    // the `fundwatch eval` section: precision@10 and @20
+    const r = await rankingSection.run(store, truth);
+    expect([r.at_10.precision, r.at_20.precision, r.at_20.hits]).toEqual([0.2, 0.1, 2]);
+    expect(rankingSection.table(r)).toEqual([
+      '排名机构 ranked providers 4, 有植入真值的机构 providers with planted cases 2',
+      'precision@10  20.0% (2/10)',
+      'precision@20  10.0% (2/20)',
+      '前10 top 10: H1✓ H4✗ H2✓ H5✗',
+    ]);
   });
 });
 
