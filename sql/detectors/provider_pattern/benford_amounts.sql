@@ -16,7 +16,7 @@ amt AS (
   JOIN fixmedins f ON f.fixmedins_code = s.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
   CROSS JOIN win
-  WHERE s.setl_time::DATE BETWEEN win.window_from AND win.window_to AND s.medfee_sumamt >= p.min_amount
+  WHERE s.setl_time::DATE BETWEEN win.window_from AND win.window_to AND s.medfee_sumamt >= p.min_amount AND s.medfee_sumamt > 0
 ),
 prov AS (
   SELECT a.fixmedins_code, any_value(a.admdvs) AS admdvs, count(*) AS n, max(a.d) AS last_date
