@@ -19,7 +19,7 @@ export const detector: Detector = {
       description_zh: '急诊医疗类别前缀；“限急诊或住院患者”药品在急诊就诊中可支付 (emergency med_type prefixes)',
     },
   },
-  lookbackDays: 0,
+  lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_care_setting_limit.sql',
   usesKnowledgeBase: true,
 };

@@ -22,7 +22,7 @@ export const detector: Detector = {
     working_age_min: { default: 16, unit: '岁', description_zh: '法定就业年龄下限 (legal working age, lower bound)' },
     working_age_max: { default: 60, unit: '岁', description_zh: '法定就业年龄上限：年龄达到此值即超出 (legal working age: age >= this is outside)' },
   },
-  lookbackDays: 0,
+  lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_child_limit.sql',
   usesKnowledgeBase: true,
 };

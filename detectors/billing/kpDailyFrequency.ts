@@ -12,7 +12,7 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 医疗服务项目限定频次 (GZ10000102014000)，知识库第八批-1（限定频次）',
   subject_type: 'visit',
   params: {},
-  lookbackDays: 0,
+  lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_daily_frequency.sql',
   usesKnowledgeBase: true,
 };

@@ -19,7 +19,7 @@ export const detector: Detector = {
         'as_published：按知识点频度（单日/单次就诊/同一小时/6小时）判断；same_day：一律按同一就诊同一日判断 (pair window: as published, or same day for every pair)',
     },
   },
-  lookbackDays: 0,
+  lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_duplicate_charge.sql',
   usesKnowledgeBase: true,
 };

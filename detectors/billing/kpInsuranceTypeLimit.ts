@@ -19,7 +19,7 @@ export const detector: Detector = {
       description_zh: '生育就医的医疗类别前缀，逗号分隔（在这些就诊中限生育药品可支付）(maternity med_type prefixes)',
     },
   },
-  lookbackDays: 0,
+  lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_insurance_type_limit.sql',
   usesKnowledgeBase: true,
 };

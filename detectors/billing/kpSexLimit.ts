@@ -13,7 +13,7 @@ export const detector: Detector = {
     '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 药品区分性别使用 (GZ10000301004000) / 项目区分性别 (GZ10000302004000)，知识库第一批（限定性别对象）',
   subject_type: 'visit',
   params: {},
-  lookbackDays: 0,
+  lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_sex_limit.sql',
   usesKnowledgeBase: true,
 };

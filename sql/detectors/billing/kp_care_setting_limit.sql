@@ -3,6 +3,9 @@
 -- default '2,52': 21 普通住院 … 28 日间手术, 52 生育住院). Drugs whose text also allows emergency patients
 -- (限急诊或住院患者) are accepted on p.emergency_med_types visits too (default '13' 急诊).
 -- One hit per visit; amount at risk = Σ the offending lines' totals.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -16,7 +19,7 @@ cand AS (
   JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
 ),
 judged AS (
   SELECT c.*,
@@ -44,7 +47,7 @@ SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code,
        json_object('care_setting', list(DISTINCT care_setting ORDER BY care_setting)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(d) AS activity_date,
+       max(d) AS activity_date,
        mdtrt_id AS evidence_key
 FROM line
 GROUP BY mdtrt_id

@@ -4,6 +4,9 @@
 --   新生儿 newborn: days since birth > p.newborn_max_days;
 --   法定就业年龄 working_age (第八批-2, 职业功能训练): age < p.working_age_min or age >= p.working_age_max.
 -- One hit per visit; offending lines = the limited items' lines; amount at risk = Σ their totals.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -18,7 +21,7 @@ aged AS (
   JOIN psn_info ps ON ps.psn_no = fe.psn_no
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
     AND ps.brdy IS NOT NULL AND ps.brdy <= fe.fee_ocur_time::DATE
 ),
 line AS (
@@ -46,7 +49,7 @@ SELECT any_value(l.psn_no) AS psn_no, any_value(l.fixmedins_code) AS fixmedins_c
                    'working_age_min', any_value(p.working_age_min), 'working_age_max', any_value(p.working_age_max)) AS threshold,
        NULL::JSON AS peer,
        sum(l.amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(l.d) AS activity_date,
+       max(l.d) AS activity_date,
        l.mdtrt_id AS evidence_key
 FROM line l JOIN params p ON p.admdvs = l.admdvs
 GROUP BY l.mdtrt_id

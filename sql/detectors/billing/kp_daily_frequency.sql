@@ -2,6 +2,9 @@
 -- for hourly items) within one visit on one calendar day, summing cnt. Lines of the day are taken in billing
 -- order (fee_ocur_time, feedetl_sn); the offending lines are those whose running quantity passes the limit.
 -- One hit per visit; amount at risk = Σ the offending lines' totals.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -13,7 +16,7 @@ kp_line AS (
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'daily_frequency' AND k.per_day_max > 0
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
 ),
 running AS (
   SELECT *,
@@ -40,7 +43,7 @@ SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code,
        json_object('per_day_max', max(json_extract(detail::JSON, '$.per_day_max')::DOUBLE)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(d) AS activity_date,
+       max(d) AS activity_date,
        mdtrt_id AS evidence_key
 FROM line
 GROUP BY mdtrt_id

@@ -3,6 +3,9 @@
 -- in the visit, 同一小时 / 6小时 = fee_ocur_time less than that many hours apart. With p.window_mode = 'same_day'
 -- every pair is checked on the same calendar day instead. Offending lines = the included item's lines;
 -- the main item's lines are listed in measured. One hit per visit; amount at risk = Σ the included lines' totals.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -12,7 +15,7 @@ fee AS (
   FROM clean_fee fe
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
     AND fe.med_list_codg IN (SELECT main_code FROM kb_current_pairs UNION SELECT included_code FROM kb_current_pairs)
 ),
 pair_hit AS (
@@ -49,7 +52,7 @@ SELECT any_value(l.psn_no) AS psn_no, any_value(l.fixmedins_code) AS fixmedins_c
        json_object('window_mode', any_value(p.window_mode)) AS threshold,
        NULL::JSON AS peer,
        sum(l.amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(l.d) AS activity_date,
+       max(l.d) AS activity_date,
        l.mdtrt_id AS evidence_key
 FROM line l
 JOIN visit_pairs v ON v.mdtrt_id = l.mdtrt_id

@@ -4,6 +4,9 @@
 -- Drugs limited only at the first prescription (首次处方时需由二级及以上医疗机构…开具) are flagged only when the
 -- person had no line of the same knowledge point at a qualifying provider in the p.first_rx_lookback_days before.
 -- One hit per visit; amount at risk = Σ the offending lines' totals.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -23,7 +26,7 @@ kp_line AS (
 ),
 below AS (
   SELECT b.* FROM kp_line b JOIN params p ON p.admdvs = b.admdvs, win
-  WHERE b.d BETWEEN win.window_from AND win.window_to
+  WHERE b.d BETWEEN win.scan_from AND win.window_to
     AND b.tier < b.min_level_tier
     AND NOT (b.first_rx_only AND EXISTS (
       SELECT 1 FROM kp_line q
@@ -46,7 +49,7 @@ SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code,
        json_object('min_level_tier', max(min_level_tier)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(d) AS activity_date,
+       max(d) AS activity_date,
        mdtrt_id AS evidence_key
 FROM line
 GROUP BY mdtrt_id

@@ -2,6 +2,9 @@
 -- (知识库第三批) billed to basic medical insurance. Work-injury drugs are never payable on these claims;
 -- maternity drugs are payable only on maternity visits (med_type in p.maternity_med_types, comma-separated
 -- prefixes, default '51,52' 生育门诊/生育住院). One hit per visit; amount at risk = Σ the lines' totals.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -14,7 +17,7 @@ cand AS (
   JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
 ),
 line AS (
   SELECT c.feedetl_sn, any_value(c.mdtrt_id) AS mdtrt_id, any_value(c.psn_no) AS psn_no,
@@ -38,7 +41,7 @@ SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code,
        json_object('payable_only_under', list(DISTINCT insurance ORDER BY insurance)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(d) AS activity_date,
+       max(d) AS activity_date,
        mdtrt_id AS evidence_key
 FROM line
 GROUP BY mdtrt_id

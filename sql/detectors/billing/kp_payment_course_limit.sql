@@ -4,6 +4,8 @@
 -- A course ends when no day is covered for more than p.course_gap_days; courses limited per stay
 -- (单次住院最多支付N天) are counted per visit. Offending lines = the lines covering day max_days + 1 and later.
 -- One hit per person, knowledge point and course; amount at risk = Σ the offending lines' totals.
+-- activity_date is the latest offending day, so a course that keeps running over the limit is re-emitted
+-- with all its offending lines under the same alert id (evidence_key = knowledge point + course start).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -59,7 +61,7 @@ SELECT o.psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        json_object('max_days', any_value(l.max_days), 'course_gap_days', any_value(p.course_gap_days)) AS threshold,
        NULL::JSON AS peer,
        sum(l.amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(l.d) AS activity_date,
+       max(l.d) AS activity_date,
        o.kp_id || '|' || o.course_start::VARCHAR || CASE WHEN o.part <> '' THEN '|' || o.part ELSE '' END AS evidence_key
 FROM offending o
 JOIN kp_line l ON l.feedetl_sn = o.feedetl_sn AND l.kp_id = o.kp_id

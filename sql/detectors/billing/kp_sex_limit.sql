@@ -1,6 +1,9 @@
 -- kp_sex_limit: a drug or service the knowledge base limits to one sex (知识库第一批 限定性别对象) billed for a
 -- person of the other sex (psn_info.gend 1/2; unknown sexes 0/9 are not judged). One hit per visit;
 -- the offending lines are the limited items' lines; amount at risk = Σ their det_item_fee_sumamt.
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -13,7 +16,7 @@ line AS (
   JOIN psn_info ps ON ps.psn_no = fe.psn_no
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
     AND ps.gend IN ('1', '2') AND k.sex IN ('1', '2') AND ps.gend <> k.sex
   GROUP BY ALL
 )
@@ -26,7 +29,7 @@ SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code,
                    'knowledge_points', list(DISTINCT kp_id ORDER BY kp_id)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(d) AS activity_date,
+       max(d) AS activity_date,
        mdtrt_id AS evidence_key
 FROM line
 GROUP BY mdtrt_id

@@ -6,6 +6,9 @@
 -- Full price = pric_uplmt_amt of the line, else med_catalog.pric_uplmt_amt, else the highest unit price of that
 -- code at that provider in the scanned period. Offending lines = the not-discounted later operations.
 -- One hit per visit; amount at risk = Σ their totals (measured.overcharge_estimate = Σ (pric − ratio × full) × cnt).
+-- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
+-- run windows; activity_date is the latest offending day, so each run that sees a new offending line
+-- re-emits the visit's whole evidence under the same alert id (evidence_key = mdtrt_id).
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
@@ -30,7 +33,7 @@ grouped AS (
   SELECT p.*, count(DISTINCT med_list_codg) OVER g AS codes_in_group,
          row_number() OVER (PARTITION BY mdtrt_id, grp, d ORDER BY pric DESC, amount DESC, feedetl_sn) AS rank_in_group
   FROM priced p, win
-  WHERE p.d BETWEEN win.window_from AND win.window_to
+  WHERE p.d BETWEEN win.scan_from AND win.window_to
   WINDOW g AS (PARTITION BY mdtrt_id, grp, d)
 ),
 judged AS (
@@ -55,7 +58,7 @@ SELECT any_value(o.psn_no) AS psn_no, any_value(o.fixmedins_code) AS fixmedins_c
        json_object('discount_ratio', any_value(pa.discount_ratio), 'price_tolerance', any_value(pa.price_tolerance)) AS threshold,
        NULL::JSON AS peer,
        sum(o.amount)::DECIMAL(14, 2) AS amount_at_risk,
-       min(o.d) AS activity_date,
+       max(o.d) AS activity_date,
        o.mdtrt_id AS evidence_key
 FROM offending o JOIN params pa ON pa.admdvs = o.admdvs
 GROUP BY o.mdtrt_id

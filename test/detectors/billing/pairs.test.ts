@@ -87,6 +87,26 @@ describe('kp_duplicate_charge', () => {
   });
 });
 
+describe('a stay spanning two run windows', () => {
+  it('keeps one alert per visit and completes its evidence in the later run', async () => {
+    const b = new BillingClaims(store).provider('H1').person('P1');
+    b.visit('STAY', 'P1', 'H1', '21', '2026-01-28 09:00:00', [
+      { med_list_codg: ER_MONITOR, pric: 60, fee_ocur_time: '2026-01-30 09:00:00' },
+      { med_list_codg: ER_CONSULT, pric: 12, fee_ocur_time: '2026-01-30 10:00:00' },
+      { med_list_codg: PERIANAL_NF, pric: 500, fee_ocur_time: '2026-01-29 10:00:00' },
+      { med_list_codg: ER_MONITOR, pric: 60, fee_ocur_time: '2026-02-02 09:00:00' },
+      { med_list_codg: ER_CONSULT, pric: 12, fee_ocur_time: '2026-02-02 10:00:00' },
+      { med_list_codg: HIDRADENITIS, pric: 300, fee_ocur_time: '2026-02-03 10:00:00' }, // 单次就诊 pair, main item in January
+    ], { endtime: '2026-02-05 09:00:00' });
+    await b.flush();
+    const jan = await detectOnce(store, 'kp_duplicate_charge', JAN);
+    expect(jan.map(pick)).toEqual([{ mdtrt_id: 'STAY', feedetl_sn: ['STAY-2'], amount_at_risk: 12 }]);
+    const feb = await detectOnce(store, 'kp_duplicate_charge', { from: '2026-02-01', to: '2026-02-28' });
+    expect(feb.map(pick)).toEqual([{ mdtrt_id: 'STAY', feedetl_sn: ['STAY-2', 'STAY-5', 'STAY-6'], amount_at_risk: 324 }]);
+    expect(feb[0]!.alert_id).toBe(jan[0]!.alert_id);
+  });
+});
+
 describe('kp_surgery_discount', () => {
   it('flags a second operation of the same group billed at full price or above the discount ratio; discounted or other-group ones are not', async () => {
     const b = new BillingClaims(store).provider('H1').person('P1').person('P2').person('P3');
