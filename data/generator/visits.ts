@@ -1,4 +1,5 @@
 import { item, type Item } from './catalog.ts';
+import { hashString } from './rng.ts';
 import type { GenContext } from './context.ts';
 import { CC_SECONDARY, CHRONIC_DX, INPATIENT_DX, MCC_SECONDARY, OUTPATIENT_DX, PLAIN_SECONDARY, PROCEDURE_FOR_DX, SEX_DX } from './diagnoses.ts';
 import type { Person } from './population.ts';
@@ -25,6 +26,16 @@ export const CHRONIC_DRUGS: Record<string, string[]> = {
   'E03.900': ['左甲状腺素钠片'],
   'J44.100': ['硫酸沙丁胺醇吸入气雾剂'],
 };
+
+/**
+ * The provider's procurement price of a drug: the catalogue price × a stable factor between ~0.5 and ~2
+ * (prices differ by manufacturer and supplier), so amounts spread over orders of magnitude as real ones do.
+ */
+export function drugPrice(prov: Provider, it: Item): number {
+  if (it.kind !== 'drug') return it.price;
+  const h = hashString(`${prov.code}|${it.code}`) / 4294967296;
+  return Math.max(1, Math.round(it.price * Math.exp((h - 0.5) * 1.4)));
+}
 
 export function physicianFor(ctx: GenContext, prov: Provider, dept?: string): Physician {
   const docs = dept ? prov.physicians.filter((d) => d.dept === dept) : prov.physicians;
@@ -77,9 +88,16 @@ export function outpatientVisit(ctx: GenContext, person: Person, prov: Provider,
       for (let k = 0; k < n; k++) {
         const drug = item(cat, pool[k]!);
         const cap = Math.min(maxDays, drug.maxDays ?? maxDays);
-        lines.push({ item: drug, cnt: rng.int(1, 2), day, minute: t(2 + k), dr, days: rng.int(Math.min(3, cap), cap) });
+        lines.push({ item: drug, cnt: rng.int(1, 4), day, minute: t(2 + k), dr, days: rng.int(Math.min(3, cap), cap) });
       }
       if (medType !== '13' && rng.chance(0.02)) lines.push({ item: item(cat, '烟酰胺片'), cnt: 1, day, minute: t(4), dr, days: 7 });
+      if ((medType === '11' || medType === '13') && rng.chance(0.3)) {
+        // Outpatient infusion (门诊输液), common in Chinese primary care.
+        const n = rng.int(1, 3);
+        lines.push({ item: item(cat, '静脉输液'), cnt: n, day, minute: t(6), dr });
+        lines.push({ item: item(cat, '氯化钠注射液'), cnt: n * rng.int(1, 2), day, minute: t(6), dr, days: n });
+        if (rng.chance(0.6)) lines.push({ item: item(cat, '注射用头孢曲松钠'), cnt: n * rng.int(1, 3), day, minute: t(6), dr, days: n });
+      }
       const sexDrug = /^(N7|N9|D25)/.test(dx) || dx.startsWith('N40');
       if (sexDrug && rng.chance(0.7)) {
         const kpDrug = rng.pick(ctx.cat.kp.sex_drugs.slice(0, 40).filter((d) => d.sex === person.gend));
@@ -91,6 +109,7 @@ export function outpatientVisit(ctx: GenContext, person: Person, prov: Provider,
       }
     }
   }
+  for (const l of lines) if (l.price === undefined && l.item.kind === 'drug') l.price = drugPrice(prov, l.item);
   const end = lines.reduce((m, l) => Math.max(m, l.minute), begin) + rng.int(2, 20);
   return { person, provider: prov, medType, beginDay: day, beginMin: begin, endDay: day, endMin: end, dx, dept, chfpdr: dr, lines, setlDay: day, setlMin: end };
 }
@@ -138,9 +157,10 @@ export function inpatientStay(ctx: GenContext, person: Person, prov: Provider, d
       lines.push({ item: item(cat, '住院诊查费'), cnt: 1, day: day + d, minute: m + 1, dr });
     }
     lines.push({ item: item(cat, 'Ⅱ级护理'), cnt: 1, day: day + d, minute: m + 2, dr });
-    lines.push({ item: item(cat, '氯化钠注射液'), cnt: Math.round(2 * factor), day: day + d, minute: m + 10, dr });
-    lines.push({ item: item(cat, rng.pick(['注射用头孢曲松钠', '葡萄糖注射液'])), cnt: Math.round(rng.int(1, 3) * factor), day: day + d, minute: m + 11, dr });
+    lines.push({ item: item(cat, '氯化钠注射液'), cnt: rng.int(1, 3), day: day + d, minute: m + 10, dr });
+    lines.push({ item: item(cat, rng.pick(['注射用头孢曲松钠', '葡萄糖注射液'])), cnt: rng.int(1, 3), day: day + d, minute: m + 11, dr });
     lines.push({ item: item(cat, '静脉输液'), cnt: 1, day: day + d, minute: m + 12, dr });
+    if (factor > 1) lines.push({ item: item(cat, '注射用头孢曲松钠'), cnt: Math.round(10 * (factor - 1)), day: day + d, minute: m + 13, dr });
     if (d === 0 || rng.chance(0.25)) {
       for (const name of ['血细胞分析(血常规)', '肝功能检测(套餐)', '肾功能检测(套餐)', '血清电解质测定']) lines.push({ item: item(cat, name), cnt: 1, day: day + d, minute: m + 20, dr });
     }
@@ -160,6 +180,7 @@ export function inpatientStay(ctx: GenContext, person: Person, prov: Provider, d
     if (implant[proc]) lines.push({ item: item(cat, implant[proc]!), cnt: 1, day: sd, minute: 9 * 60 + 30, dr });
     lines.push({ item: item(cat, '一次性使用无菌注射器'), cnt: 4, day: sd, minute: 9 * 60 + 31, dr });
   }
+  for (const l of lines) if (l.price === undefined && l.item.kind === 'drug') l.price = drugPrice(prov, l.item);
   const endDay = medType === '28' ? day : day + los;
   const endMin = medType === '28' ? 16 * 60 + rng.int(0, 60) : rng.int(9 * 60, 11 * 60);
   return {
