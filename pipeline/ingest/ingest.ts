@@ -47,7 +47,8 @@ export interface IngestOptions {
   /** fundwatch.config.json; section `ingest`: { mapping?: path, amount_tolerance?: yuan }. */
   config?: FundwatchConfig;
   amountTolerance?: number;
-  /** Test hook: throw after the first table is merged (also env FUNDWATCH_INGEST_FAIL_AFTER_FIRST_TABLE=1). */
+  /** Test hook: throw after the first table is merged (also env FUNDWATCH_INGEST_FAIL_AFTER_FIRST_TABLE=1;
+   *  env FUNDWATCH_INGEST_CRASH_AFTER_FIRST_TABLE=1 kills the process there instead). */
   failAfterFirstTable?: boolean;
 }
 
@@ -156,6 +157,8 @@ async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], 
     timing(`${table} ${Math.round(performance.now() - t0)} ms`);
     if (mine.length > 0 || summary.resolved_pending > 0) tables[table] = summary;
     merged++;
+    // Test hook for a hard crash mid-load (the process dies with the transaction open).
+    if (merged === 1 && process.env.FUNDWATCH_INGEST_CRASH_AFTER_FIRST_TABLE === '1') process.kill(process.pid, 'SIGKILL');
     if (o.failAfterFirst && merged === 1) throw new Error(`测试注入的失败 injected failure after merging ${table} (FUNDWATCH_INGEST_FAIL_AFTER_FIRST_TABLE)`);
   }
   return {
