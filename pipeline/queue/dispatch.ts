@@ -5,7 +5,7 @@ import type { Store } from '../store/store.ts';
 import { PRIORITY_SQL } from '../cases/score.ts';
 import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
 import { inspectionQueueName } from './names.ts';
-import { checkRedis, openRedis, redisUnavailableMessage, type RedisSettings } from './redis.ts';
+import { checkRedis, closeAll, isRedisError, openRedis, redisLostMessage, redisUnavailableMessage, type RedisSettings } from './redis.ts';
 
 export interface CaseJobData {
   case_id: string;
@@ -23,7 +23,9 @@ export function caseJobOptions(caseId: string, priority: number) {
 }
 
 export function inspectionQueue(conn: Redis, settings: RedisSettings, admdvs: string): Queue<CaseJobData> {
-  return new Queue<CaseJobData>(inspectionQueueName(admdvs), { connection: conn, prefix: settings.prefix });
+  const q = new Queue<CaseJobData>(inspectionQueueName(admdvs), { connection: conn, prefix: settings.prefix });
+  q.on('error', () => undefined); // connection errors surface through the failing commands
+  return q;
 }
 
 export interface DispatchSummary {
@@ -92,9 +94,12 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
       reprioritized++;
     }
     await markDispatched(store, rows.map((r) => ({ case_id: r.case_id, priority: r.priority })));
+  } catch (err) {
+    if (!isRedisError(err)) throw err;
+    // Jobs added so far are harmless (same ids next time); the outbox still lists every case.
+    return { dispatched: 0, reprioritized: 0, redis_available: false, message: redisLostMessage(settings, (err as Error).message, `${rows.length} 个案件 cases`) };
   } finally {
-    await Promise.all([...queues.values()].map((q) => q.close()));
-    await conn.quit().catch(() => conn.disconnect());
+    await closeAll([...queues.values()], conn);
   }
   return {
     dispatched,

@@ -28,8 +28,7 @@ export async function startQueueOwner(
   const log = opts.log ?? (() => undefined);
   const workers = new Map<string, Worker<CaseJobData>>();
   const queues: Queue<CaseJobData>[] = [];
-  const conn = openRedis(settings);
-  conn.on('error', () => undefined);
+  const conn = openRedis(settings, { failFast: false });
   const stalledMs = opts.stalledMs ?? opts.config.stalled_check_seconds * 1000;
 
   async function ensureWorkers(): Promise<void> {

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.ts';
 import { PRIORITY_SQL } from '../cases/score.ts';
 import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
 import { CASE_JOB_NAME, LIVE_JOB_TYPES, caseJobOptions, inspectionQueue, markDispatched } from './dispatch.ts';
-import { checkRedis, openRedis, redisUnavailableMessage, type RedisSettings } from './redis.ts';
+import { checkRedis, closeAll, isRedisError, openRedis, redisLostMessage, redisUnavailableMessage, type RedisSettings } from './redis.ts';
 
 export interface ReconcileSummary {
   readded: number;
@@ -72,8 +72,11 @@ export async function reconcileQueues(store: Store, settings: RedisSettings): Pr
         await q.close();
       }
     }
+  } catch (err) {
+    if (!isRedisError(err)) throw err;
+    return { ...out, redis_available: false, message: redisLostMessage(settings, (err as Error).message, '案件 cases') };
   } finally {
-    await conn.quit().catch(() => conn.disconnect());
+    await closeAll([], conn);
   }
   return {
     ...out,

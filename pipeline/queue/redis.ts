@@ -59,9 +59,19 @@ export function connectionOptions(s: RedisSettings): BullRedisOptions {
   };
 }
 
-/** One shared connection for the Queue objects of one operation; the caller quits it. */
-export function openRedis(s: RedisSettings): Redis {
-  return new Redis(connectionOptions(s));
+/**
+ * One shared connection for the Queue objects of one operation; the caller quits it. `failFast` (default):
+ * commands fail after a few retries instead of waiting forever, so a Redis that dies mid-dispatch cannot
+ * hang a pipeline run. Long-running owners pass `failFast: false` to ride out restarts.
+ */
+export function openRedis(s: RedisSettings, opts: { failFast?: boolean } = {}): Redis {
+  const failFast = opts.failFast ?? true;
+  const r = new Redis({
+    ...connectionOptions(s),
+    ...(failFast ? { maxRetriesPerRequest: 2, connectTimeout: 3000, retryStrategy: (times: number) => (times > 5 ? null : 200 * times) } : {}),
+  });
+  r.on('error', () => undefined); // surfaced through the failing commands
+  return r;
 }
 
 /** Does Redis answer within `timeoutMs`? Never throws, never retries: the pipeline must not hang on it. */
@@ -86,7 +96,34 @@ export async function checkRedis(s: RedisSettings, timeoutMs = 1500): Promise<{ 
   }
 }
 
+export function redisLostMessage(s: RedisSettings, error: string, what: string): string {
+  return `Redis 连接中断 (${describeRedis(s)})：${what}仍在数据库中，下次运行或核对时补发。 ` +
+    `Redis connection lost at ${describeRedis(s)} (${error}); ${what} stay in the DuckDB outbox and go out on the next run or reconcile.`;
+}
+
 export function redisUnavailableMessage(s: RedisSettings, error: string, what: string): string {
   return `Redis 不可用 (${describeRedis(s)})：${what}已保存在数据库中，Redis 恢复后将自动派发。 ` +
     `Redis unreachable at ${describeRedis(s)} (${error}); ${what} kept in the DuckDB outbox and will be dispatched later.`;
+}
+
+/** Errors that mean "Redis went away" rather than a bug: connection, timeout and retry exhaustion. */
+export function isRedisError(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string };
+  return (
+    e?.name === 'MaxRetriesPerRequestError' ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e?.code ?? '') ||
+    /Connection is closed|connect ETIMEDOUT|Stream isn't writeable|ECONNREFUSED|ECONNRESET|max retries/i.test(e?.message ?? '')
+  );
+}
+
+/** Closes queues and their shared connection without hanging on a dead Redis. */
+export async function closeAll(queues: { close(): Promise<void> }[], conn: Redis, timeoutMs = 3000): Promise<void> {
+  const closing = (async () => {
+    await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+    await conn.quit().catch(() => undefined);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closing, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+  clearTimeout(timer);
+  conn.disconnect();
 }

@@ -6,7 +6,7 @@ import { departmentLines } from './list.ts';
 import { postSigned } from './webhook.ts';
 import { writeReferralFiles } from './files.ts';
 import { REFERRAL_DEAD_LETTER_QUEUE, REFERRAL_FILES_QUEUE, referralQueueName } from '../queue/names.ts';
-import { checkRedis, connectionOptions, openRedis, redisUnavailableMessage, type RedisSettings } from '../queue/redis.ts';
+import { checkRedis, closeAll, connectionOptions, isRedisError, openRedis, redisLostMessage, redisUnavailableMessage, type RedisSettings } from '../queue/redis.ts';
 
 export interface DeliveryJobData {
   referral_id: string;
@@ -45,6 +45,7 @@ export async function deliverReferrals(store: Store, settings: RedisSettings, op
       const mine = todo.filter((r) => r.department_id === d.id);
       if (mine.length === 0) continue;
       const q = new Queue<DeliveryJobData>(referralQueueName(d.id), { connection: conn, prefix: settings.prefix });
+      q.on('error', () => undefined); // connection errors surface through the failing commands
       try {
         for (let i = 0; i < mine.length; i += 1000) {
           await q.addBulk(
@@ -69,8 +70,11 @@ export async function deliverReferrals(store: Store, settings: RedisSettings, op
       store.run(`UPDATE referral_deliveries SET status = 'queued' WHERE status = 'pending' AND list_contains(channels, 'webhook')
         AND list_contains($1::VARCHAR[], department_id)`, [`[${webhookDepts.map((d) => d.id).join(',')}]`]),
     );
+  } catch (err) {
+    if (!isRedisError(err)) throw err;
+    return { enqueued: 0, redis_available: false, message: redisLostMessage(settings, (err as Error).message, `${todo.length} 条转介 referrals`) };
   } finally {
-    await conn.quit().catch(() => conn.disconnect());
+    await closeAll([], conn);
   }
   return { enqueued: todo.length, redis_available: true, message: `已排队推送 ${todo.length} 条转介 (queued ${todo.length} referral deliveries)` };
 }
@@ -114,7 +118,7 @@ export async function startReferralWorkers(
 ): Promise<ReferralWorkers> {
   const rc = referralsConfig(opts.config ?? {});
   const log = opts.log ?? (() => undefined);
-  const conn = openRedis(settings);
+  const conn = openRedis(settings, { failFast: false });
   const deadLetter = new Queue(REFERRAL_DEAD_LETTER_QUEUE, { connection: conn, prefix: settings.prefix });
   const workers: Worker[] = [];
   for (const d of rc.departments.filter((x) => x.webhook)) {
