@@ -49,8 +49,8 @@ describe('fundwatch ingest (CLI)', () => {
     const human = await fw(['ingest', dir, '--db', db]);
     expect(human.code).toBe(0);
     expect(human.out).toContain('导入完成 loaded');
-    expect(human.out).toMatch(/fee_list_d\s+5\s+3\s+0\s+0\s+1\s+0/);
-    expect(human.out).toContain('fee_list_d.csv 第 2 行 row 2, 字段 field setl_id: [错误 error] bad_row CSV 行格式错误 malformed CSV row: ');
+    expect(human.out).toMatch(/fee_list_d\s+4\s+3\s+0\s+0\s+1\s+0/);
+    expect(human.out).toContain('fee_list_d.csv 第 2 行 row 2, 字段 field psn_no: [错误 error] bad_row CSV 行格式错误 malformed CSV row: Expected Number of Columns: 22 Found: 3');
     expect(human.out).toContain('mdtrt_d.arrow 第 2 行 row 2, 字段 field begntime: [错误 error] missing_required 缺少必填字段 missing required field begntime');
     expect(human.out).toContain('setl_d.parquet 第 2 行 row 2, 字段 field hifp_pay: [错误 error] bad_type 不是有效的数值 not a valid DECIMAL(14, 2) in hifp_pay: 二十');
     expect(human.err).toContain('读取 reading fee_list_d.csv');
@@ -68,7 +68,7 @@ describe('fundwatch ingest (CLI)', () => {
     const o = JSON.parse(json.out);
     expect(Object.keys(o).slice(0, 4)).toEqual(['batch_id', 'status', 'tables', 'top_reasons']);
     expect(o.status).toBe('loaded');
-    expect(o.tables.fee_list_d).toEqual({ read: 5, loaded: 3, updated: 0, unchanged: 0, rejected: 1, warnings: 0, resolved_pending: 0, pending: 0 });
+    expect(o.tables.fee_list_d).toEqual({ read: 4, loaded: 3, updated: 0, unchanged: 0, rejected: 1, warnings: 0, resolved_pending: 0, pending: 0 });
     expect(o.tables.setl_d).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
     expect(o.tables.mdtrt_d).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
     expect(o.top_reasons).toEqual([{ reason_code: 'bad_row', count: 1 }, { reason_code: 'bad_type', count: 1 }, { reason_code: 'missing_required', count: 1 }]);
