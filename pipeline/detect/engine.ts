@@ -105,8 +105,12 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
     );
     await stage(stages, 'prepare', () => store.exclusive(() => createCleanViews(store)));
     if (selected.some((s) => s.d.usesKnowledgeBase && s.enabled)) {
-      const kb = await knowledgeBaseStatus(store);
-      if (kb.points === 0) warnings.push(KB_EMPTY_WARNING);
+      try {
+        const kb = await knowledgeBaseStatus(store);
+        if (kb.points === 0) warnings.push(KB_EMPTY_WARNING);
+      } catch (err) {
+        warnings.push(`${KB_EMPTY_WARNING}；无法读取知识库状态 (cannot read the knowledge-base status: ${(err as Error).message})`);
+      }
     }
     for (const { d, enabled } of selected) {
       if (!enabled) {
