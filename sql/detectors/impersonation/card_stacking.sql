@@ -1,22 +1,24 @@
 -- card_stacking: for each drug line (list_type 1xx) of a physician (fixmedins_code, bilg_dr_codg), the window
 -- [fee_ocur_time, fee_ocur_time + window_minutes] of the same physician and drug (med_list_codg); a window with
 -- at least min_persons distinct persons qualifies. One hit per physician, drug and day; offending lines = the
--- union of the lines of its qualifying windows.
+-- union of the lines of its qualifying windows. The self-join also requires the same calendar day, so its
+-- cost stays per physician-drug-day (a window crossing midnight is cut at midnight).
 WITH line AS (
   SELECT f.feedetl_sn, f.fixmedins_code, f.bilg_dr_codg, f.med_list_codg, f.hilist_name, f.psn_no,
-         f.fee_ocur_time AS t, f.det_item_fee_sumamt, fm.admdvs, p.min_persons, p.window_minutes
+         f.fee_ocur_time AS t, f.fee_ocur_time::DATE AS day, f.det_item_fee_sumamt, fm.admdvs, p.min_persons, p.window_minutes
   FROM clean_fee f
   JOIN fixmedins fm ON fm.fixmedins_code = f.fixmedins_code
   JOIN params p ON p.admdvs = fm.admdvs
   WHERE f.list_type LIKE '1%' AND f.bilg_dr_codg IS NOT NULL AND f.fee_ocur_time >= $scan_from::TIMESTAMP
 ),
 burst AS (
-  SELECT a.feedetl_sn AS anchor, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.t::DATE AS day,
+  SELECT a.feedetl_sn AS anchor, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.day,
          count(DISTINCT b.psn_no) AS persons, list(b.feedetl_sn) AS lines
   FROM line a JOIN line b
     ON b.fixmedins_code = a.fixmedins_code AND b.bilg_dr_codg = a.bilg_dr_codg AND b.med_list_codg = a.med_list_codg
+   AND b.day = a.day
    AND b.t >= a.t AND b.t <= a.t + to_microseconds(CAST(a.window_minutes * 60000000 AS BIGINT))
-  GROUP BY a.feedetl_sn, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.t::DATE, a.min_persons
+  GROUP BY a.feedetl_sn, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.day, a.min_persons
   HAVING count(DISTINCT b.psn_no) >= a.min_persons
 ),
 day_hit AS (
