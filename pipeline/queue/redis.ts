@@ -111,8 +111,9 @@ export function isRedisError(err: unknown): boolean {
   const e = err as { name?: string; code?: string; message?: string };
   return (
     e?.name === 'MaxRetriesPerRequestError' ||
+    e?.name === 'AbortError' || // ioredis: "Command aborted due to connection close" (pipelines in flight)
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(e?.code ?? '') ||
-    /Connection is closed|connect ETIMEDOUT|Stream isn't writeable|ECONNREFUSED|ECONNRESET|max retries/i.test(e?.message ?? '')
+    /Connection is closed|connection close|connect ETIMEDOUT|Stream isn't writeable|ECONNREFUSED|ECONNRESET|max retries/i.test(e?.message ?? '')
   );
 }
 
