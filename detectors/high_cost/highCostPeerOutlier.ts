@@ -20,6 +20,11 @@ export const detector: Detector = {
       unit: '元',
       description_zh: '12个月费用下限：住院者相对以门诊为主的人群天然是离群值，故另设绝对金额门槛 (12-month cost floor: every inpatient is a log-scale outlier against a mostly outpatient population)',
     },
+    min_visits: {
+      default: 2,
+      unit: '次',
+      description_zh: '12个月最少就诊次数：单次高额住院由 high_cost_single_stay 负责，此处看累计 (a single expensive stay is high_cost_single_stay\'s finding; this one is about accumulated care)',
+    },
     spread_floor: { default: 0.05, unit: 'ln', description_zh: 'z 分母下限，防止 MAD 为 0 (floor of 1.4826·MAD on the ln scale)' },
   },
   lookbackDays: 365,

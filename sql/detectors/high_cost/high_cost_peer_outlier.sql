@@ -1,7 +1,9 @@
 -- high_cost_peer_outlier: a person's cost over the 365 days ending at the window end, against persons of
 -- the same pooling region, age band, sex, insurance type and chronic-care status (any 14xx 门诊慢特病
 -- visit in the period). Score = robust z on ln(cost): (ln x − median ln) / max(1.4826 × MAD ln, floor).
--- Groups smaller than p.min_peer_size are skipped. Amount at risk = cost − peer median cost.
+-- Groups smaller than p.min_peer_size are skipped. Fires when z ≥ p.z_threshold, cost ≥ p.min_annual_cost and
+-- the person had at least p.min_visits visits (one expensive stay is high_cost_single_stay's finding).
+-- Amount at risk = cost − peer median cost.
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to,
          $window_to::DATE - 364 AS period_from
@@ -22,7 +24,7 @@ person AS (
   SELECT c.*, i.insu_admdvs AS admdvs, coalesce(i.gend, '?') AS gend, coalesce(i.insutype, '?') AS insutype,
          (ch.psn_no IS NOT NULL) AS chronic,
          floor(date_part('year', age(win.window_to, i.brdy)) / p.age_band_years) * p.age_band_years AS age_from,
-         p.age_band_years, p.z_threshold, p.min_peer_size, p.min_annual_cost, p.spread_floor
+         p.age_band_years, p.z_threshold, p.min_peer_size, p.min_annual_cost, p.min_visits, p.spread_floor
   FROM cost c
   JOIN psn_info i ON i.psn_no = c.psn_no
   JOIN params p ON p.admdvs = i.insu_admdvs
@@ -46,7 +48,8 @@ SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, N
                    'period_to', win.window_to, 'peer_p90_cost', round(p90_cost, 2),
                    'ln_cost', round(ln(cost), 4), 'peer_median_ln', round(med_ln, 4), 'peer_mad_ln', round(mad_ln, 4),
                    'amount_basis', '12个月费用超出同组中位数部分 cost over the peer median cost (estimate)') AS measured,
-       json_object('z_threshold', z_threshold, 'min_annual_cost', min_annual_cost, 'min_peer_size', min_peer_size) AS threshold,
+       json_object('z_threshold', z_threshold, 'min_annual_cost', min_annual_cost, 'min_peer_size', min_peer_size,
+                   'min_visits', min_visits) AS threshold,
        json_object('group', '参保地 ' || admdvs || ' · 年龄 ' || age_from::INTEGER || '-' || (age_from + age_band_years - 1)::INTEGER
                      || ' · 性别 ' || gend || ' · 险种 ' || insutype || ' · ' || CASE WHEN chronic THEN '门诊慢特病' ELSE '非慢特病' END
                      || ' (robust z on ln cost; spread = MAD of ln cost)',
@@ -55,4 +58,4 @@ SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, N
        last_date AS activity_date,
        '12m-to-' || strftime(win.window_to, '%Y-%m') AS evidence_key
 FROM scored CROSS JOIN win
-WHERE n >= min_peer_size AND z >= z_threshold AND cost >= min_annual_cost
+WHERE n >= min_peer_size AND z >= z_threshold AND cost >= min_annual_cost AND visits >= min_visits

@@ -55,19 +55,24 @@ describe('high_cost_peer_outlier', () => {
     const c = new ClaimFixtures(store);
     c.provider({ fixmedins_code: 'H1' });
     let n = 0;
-    const person = (psn_no: string, cost: number, p: Record<string, string> = {}, med_type = '11') => {
+    /** A person whose 12-month cost is `cost`, spread over `visits` visits. */
+    const person = (psn_no: string, cost: number, p: Record<string, string> = {}, med_type = '11', visits = 1) => {
       c.person({ psn_no, gend: '1', brdy: '1960-06-01', insutype: '310', ...p });
-      c.visit({ mdtrt_id: `V${psn_no}`, psn_no, med_type, begntime: `2026-0${1 + (n++ % 6)}-10 09:00:00` });
-      c.settlement({ setl_id: `S${psn_no}`, mdtrt_id: `V${psn_no}`, medfee_sumamt: cost });
+      for (let v = 0; v < visits; v++) {
+        c.visit({ mdtrt_id: `V${psn_no}-${v}`, psn_no, med_type, begntime: `2026-0${1 + (n++ % 6)}-10 09:00:00` });
+        c.settlement({ setl_id: `S${psn_no}-${v}`, mdtrt_id: `V${psn_no}-${v}`, medfee_sumamt: cost / visits });
+      }
     };
-    // Men aged 65, employee insurance, no chronic care: 10 × 2000, 10 × 4000, 10 × 8000, one at 10× and one at 50× the median.
+    // Men aged 65, employee insurance, no chronic care: 10 × 2000, 10 × 4000, 10 × 8000, one at 10× and two at 50× the
+    // median — HIGH over two visits, ONE in a single visit (that is high_cost_single_stay's finding, not this one).
     for (let i = 0; i < 10; i++) {
       person(`A${i}`, 2000);
       person(`B${i}`, 4000);
       person(`C${i}`, 8000);
     }
-    person('NEAR', 40000);
-    person('HIGH', 200000);
+    person('NEAR', 40000, {}, '11', 2);
+    person('HIGH', 200000, {}, '11', 2);
+    person('ONE', 200000);
     // A group of five women aged 30: far outlier, but the group is too small.
     for (let i = 0; i < 4; i++) person(`W${i}`, 1000, { gend: '2', brdy: '1995-05-05' });
     person('WHIGH', 500000, { gend: '2', brdy: '1995-05-05' });
@@ -82,16 +87,16 @@ describe('high_cost_peer_outlier', () => {
     expect(alerts.map((a) => a.psn_no)).toEqual(['HIGH']);
     const a = alerts[0]!;
     expect(a).toMatchObject({ subject_type: 'person', fixmedins_code: null, admdvs: '421000', amount_at_risk: 196000 });
-    // 32 peers: median 4000, MAD of ln cost = ln 2; z = ln 50 / (1.4826 · ln 2) = 3.81
+    // 33 peers: median 4000, MAD of ln cost = ln 2; z = ln 50 / (1.4826 · ln 2) = 3.81
     expect(a.peer).toEqual({
       group: '参保地 421000 · 年龄 60-69 · 性别 1 · 险种 310 · 非慢特病 (robust z on ln cost; spread = MAD of ln cost)',
-      size: 32,
+      size: 33,
       median: 4000,
       spread: 0.6931,
       score: 3.81,
     });
-    expect(a.measured).toMatchObject({ cost_12m: 200000, visits: 1, period_from: '2025-07-01', period_to: '2026-06-30' });
-    expect(a.threshold).toEqual({ z_threshold: 3.5, min_annual_cost: 100000, min_peer_size: 30 });
+    expect(a.measured).toMatchObject({ cost_12m: 200000, visits: 2, period_from: '2025-07-01', period_to: '2026-06-30' });
+    expect(a.threshold).toEqual({ z_threshold: 3.5, min_annual_cost: 100000, min_peer_size: 30, min_visits: 2 });
   });
 
   it('a lower z threshold and cost floor from config also flag the 10× person (z 2.24), never the small groups', async () => {
