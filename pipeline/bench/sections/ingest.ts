@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchOptions, BenchRow } from '../types.ts';
+import { benchBatch } from '../ingest-data.ts';
+
+export const name = 'ingest';
+
+const MEMORY_LIMIT = process.env.FUNDWATCH_BENCH_MEMORY_LIMIT ?? '3GB';
+
+interface ChildResult {
+  ms: number;
+  rows: number;
+  maxRssMb: number;
+}
+
+function runChild(mode: 'bare' | 'ingest', dir: string, workRoot: string): Promise<ChildResult> {
+  const runTs = fileURLToPath(new URL('../../cli/run-ts.js', import.meta.url));
+  const child = fileURLToPath(new URL('../ingest-child.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [runTs, child, mode, dir, workRoot, MEMORY_LIMIT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.stderr.on('data', (c) => (err += c));
+    p.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`bench child ${mode} ${dir} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
+    });
+  });
+}
+
+/**
+ * Ingest throughput: DuckDB's bare read (CREATE TABLE AS SELECT * FROM read_parquet/read_csv) vs the full
+ * ingest (staging, typed checks, rejects, merge, one transaction) of the same batch, per format, each in its own
+ * process with memory_limit (default 3GB) so peak RSS is measured. GBK has no bare DuckDB read: its ratio is
+ * against the bare read of the same content as UTF-8 CSV, so it includes the transcoding.
+ */
+export async function run(opts: BenchOptions): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const row = (metric: string, value: number, unit: string, note?: string) => rows.push({ section: name, metric, value: Math.round(value * 100) / 100, unit, note });
+  const log = (s: string) => process.stderr.write(`[ingest] ${s}\n`);
+  const batch = await benchBatch(opts.dataDir, opts.lines, log);
+  const note = `${batch.feeLines} fee lines, ${batch.rows} rows in 5 tables; memory_limit ${MEMORY_LIMIT}`;
+  const bare: Record<string, ChildResult> = {};
+  for (const [format, dir] of [['parquet', batch.parquet], ['csv', batch.csv]] as const) {
+    log(`bare read ${format}`);
+    bare[format] = await runChild('bare', dir, opts.dataDir);
+    row(`${format}_bare_rows_per_s`, (bare[format].rows / bare[format].ms) * 1000, 'rows/s', `${Math.round(bare[format].ms)} ms, peak RSS ${Math.round(bare[format].maxRssMb)} MB`);
+  }
+  for (const [format, dir, base] of [['parquet', batch.parquet, 'parquet'], ['csv', batch.csv, 'csv'], ['gbk', batch.gbk, 'csv']] as const) {
+    log(`full ingest ${format}`);
+    const r = await runChild('ingest', dir, opts.dataDir);
+    row(`${format}_ingest_rows_per_s`, (r.rows / r.ms) * 1000, 'rows/s', `${Math.round(r.ms)} ms; ${note}`);
+    row(`${format}_ingest_vs_bare`, r.ms / bare[base].ms, '×', `target ≤ 2×; vs bare ${base === 'csv' && format === 'gbk' ? 'UTF-8 CSV (includes GBK transcoding)' : base}`);
+    row(`${format}_ingest_peak_rss`, r.maxRssMb, 'MB', 'target < 4096 MB at 10 M lines');
+  }
+  return rows;
+}
