@@ -109,6 +109,8 @@ describe('physician_rx_amount_peer', () => {
     for (let i = 0; i < 3; i++) for (let k = 0; k < 10; k++) v.push(rx(`G${i}-${k}`, doc(i), { drug: 'XJ02', pric: i === 0 ? 800 : 80, diag: 'K29.700' }));
     // a township hospital (一级) is its own peer group: three physicians at 500 neither join H1's group nor fire
     for (let i = 0; i < 3; i++) for (let k = 0; k < 10; k++) v.push(rx(`T${i}-${k}`, `T${i}`, { drug: 'XJ01', pric: 500, code: 'H2' }));
+    // chronic-care visits (28-day supply) are compared with chronic-care visits only: D01's ten at 600 form a group of one
+    for (let k = 0; k < 10; k++) v.push(rx(`CH-${k}`, 'D01', { drug: 'XJ01', pric: 600, med_type: '140104', prd_days: 28 }));
     // below min_visits: a physician with 5 visits at 5000
     for (let k = 0; k < 5; k++) v.push(rx(`R-${k}`, 'D99', { drug: 'XJ01', pric: 5000 }));
     await bulkVisits(store, v);
@@ -118,13 +120,13 @@ describe('physician_rx_amount_peer', () => {
     const a = alerts[0]!;
     const logs = means.map(Math.log);
     expect(a.peer).toEqual({
-      group: '同类型同级别机构的同主诊断医师 hospital · 三级 · physicians treating J06.900 (robust z on ln mean amount; spread = MAD of ln)',
+      group: '同类型同级别机构的同主诊断医师 hospital · 三级 · physicians treating J06.900 · med_type 11x (robust z on ln mean amount; spread = MAD of ln)',
       size: 8,
       median: 62.5,
       spread: round(mad(logs), 4),
       score: round((Math.log(500) - median(logs)) / (1.4826 * mad(logs)), 2),
     });
-    expect(a.measured).toMatchObject({ visits: 10, mean_rx_amount: 500, ratio_to_peer_median: 8 });
+    expect(a.measured).toMatchObject({ care_type: '11', visits: 10, mean_rx_amount: 500, ratio_to_peer_median: 8 });
     expect(a.amount_at_risk).toBe(4375); // (500 − 62.5) × 10
   });
 });
