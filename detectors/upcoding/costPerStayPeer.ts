@@ -15,7 +15,7 @@ export const detector: Detector = {
     min_stays: { default: 5, unit: '次', description_zh: '机构该病种最少出院人次 (minimum stays of the diagnosis at a provider)' },
     min_peers: { default: 5, unit: '家', description_zh: '同组最少机构数，不足则跳过 (smaller peer groups are skipped)' },
     z_threshold: { default: 3, unit: 'z', description_zh: 'ln(次均费用) 稳健 z 分数阈值 (robust z on ln mean cost)' },
-    min_ratio: { default: 1.25, unit: 'ratio', description_zh: '次均费用 / 同组中位数 下限 (mean ÷ peer median)' },
+    min_ratio: { default: 1.3, unit: 'ratio', description_zh: '次均费用 / 同组中位数 下限 (mean ÷ peer median)' },
     spread_floor: { default: 0.05, unit: 'ln', description_zh: 'z 分母下限 (floor of 1.4826·MAD on the ln scale)' },
   },
   lookbackDays: 0,

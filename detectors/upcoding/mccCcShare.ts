@@ -17,7 +17,7 @@ export const detector: Detector = {
   params: {
     min_stays: { default: 30, unit: '次', description_zh: '机构最少出院人次，不足不参与比较 (providers with fewer stays are skipped)' },
     min_peers: { default: 5, unit: '家', description_zh: '同组最少机构数，不足则跳过 (peer groups smaller than this are skipped)' },
-    z_threshold: { default: 1.5, unit: 'z', description_zh: '稳健 z 分数阈值；同组机构少、离群者会抬高 MAD，故较低，主要由占比差下限把关 (robust z on the share; low because few peers and the outliers themselves inflate the MAD — min_share_gap is the main guard)' },
+    z_threshold: { default: 1, unit: 'z', description_zh: '稳健 z 分数阈值；同组机构少、离群者会抬高 MAD，故较低，主要由占比差下限把关 (robust z on the share; low because few peers and the outliers themselves inflate the MAD — min_share_gap is the main guard)' },
     min_share_gap: { default: 0.2, unit: 'ratio', description_zh: '高出同组中位数的最小占比差 (minimum share above the peer median)' },
     spread_floor: { default: 0.02, unit: 'ratio', description_zh: 'z 分母下限 (floor of 1.4826·MAD)' },
   },

@@ -23,27 +23,28 @@ async function providers(codes: string[], hosp_lv = '08', type = 'hospital'): Pr
 const pad = (n: number) => String(n).padStart(2, '0');
 
 describe('provider_volume_spike', () => {
-  it('flags a month far above the provider’s own months; a moderate rise and a short history do not fire', async () => {
+  it('flags a week far above the provider’s own weeks; a moderate rise and a short history do not fire', async () => {
     await providers(['H1', 'H2', 'H3']);
     const v: BulkVisit[] = [];
-    const month = (code: string, m: number, n: number) => {
+    const MONDAY0 = Date.parse('2026-03-02'); // weeks 0…8 start on Mondays 2026-03-02 … 2026-04-27
+    const week = (code: string, w: number, n: number) => {
       for (let i = 0; i < n; i++) {
-        v.push({ mdtrt_id: `${code}-${m}-${i}`, psn_no: `P${i}`, fixmedins_code: code, begntime: `2026-${pad(m)}-${pad(1 + (i % 28))} 09:00:00`, cost: 100 });
+        const day = new Date(MONDAY0 + (w * 7 + (i % 5)) * 86400000).toISOString().slice(0, 10);
+        v.push({ mdtrt_id: `${code}-${w}-${i}`, psn_no: `P${i}`, fixmedins_code: code, begntime: `${day} 09:00:00`, cost: 100 });
       }
     };
-    [40, 42, 38, 40, 41, 120].forEach((n, i) => month('H1', i + 1, n));
-    [40, 40, 40, 40, 40, 70].forEach((n, i) => month('H2', i + 1, n)); // ratio 1.75 < 2
-    month('H3', 4, 40);
-    month('H3', 5, 40);
-    month('H3', 6, 200); // only two baseline months
+    [40, 42, 38, 40, 41, 40, 39, 40, 120].forEach((n, w) => week('H1', w, n));
+    [40, 40, 40, 40, 40, 40, 40, 40, 90].forEach((n, w) => week('H2', w, n)); // ratio 2.25 < 2.5
+    [40, 40, 40].forEach((n, i) => week('H3', 5 + i, n));
+    week('H3', 8, 200); // only three baseline weeks
     await bulkVisits(store, v);
 
-    const alerts = await detectOnce(store, 'provider_volume_spike', { from: '2026-06-01', to: '2026-06-30' });
+    const alerts = await detectOnce(store, 'provider_volume_spike', { from: '2026-04-27', to: '2026-05-03' });
     expect(alerts.map((a) => a.fixmedins_code)).toEqual(['H1']);
     const a = alerts[0]!;
-    // baseline Jan–May: median 40, MAD 1 → spread floor 0.1 × 40 = 4; score (120 − 40) / 4
-    expect(a.peer).toEqual({ group: '本机构前 6 个月 own previous months (visits per month; spread = MAD)', size: 5, median: 40, spread: 1, score: 20 });
-    expect(a.measured).toMatchObject({ month: '2026-06', visits: 120, amount: 12000, ratio_to_baseline: 3, baseline_median_amount: 4000 });
+    // baseline: 8 weeks, median 40, MAD 0.5 → spread floor 0.1 × 40 = 4; score (120 − 40) / 4
+    expect(a.peer).toEqual({ group: '本机构前 8 周 own previous weeks (visits per week; spread = MAD)', size: 8, median: 40, spread: 0.5, score: 20 });
+    expect(a.measured).toMatchObject({ week_from: '2026-04-27', week_to: '2026-05-03', visits: 120, amount: 12000, ratio_to_baseline: 3, baseline_median_amount: 4000 });
     expect(a.amount_at_risk).toBe(8000);
   });
 });
