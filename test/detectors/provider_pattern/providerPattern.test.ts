@@ -156,7 +156,7 @@ describe('benford_amounts', () => {
     await providers(['B0', 'B1', 'B2', 'B3', 'B4', 'B5', 'B6']);
     const sets: Record<string, number[]> = { B0: fabricated(300) };
     for (let h = 1; h <= 5; h++) sets[`B${h}`] = benfordAmounts(300, h * 0.013);
-    sets.B6 = fabricated(120); // fails too, but below min_sample 300
+    sets.B6 = fabricated(120); // fails too, but below min_sample 200
     await bulkVisits(store, Object.entries(sets).flatMap(([code, xs]) => asVisits(code, xs)));
 
     const alerts = await detectOnce(store, 'benford_amounts', { from: '2026-02-01', to: '2026-02-28' });
