@@ -1,5 +1,5 @@
 -- top_tier_item_share: within an item family (service items, list_type 201, sharing the first
--- p.family_prefix_len characters of med_list_codg, e.g. 诊察费 tiers 普通/副主任/主任), the tier with the
+-- p.family_prefix_len characters of med_list_codg, e.g. 普通门诊诊查费 tiers 普通/副主任/主任/知名专家 under one 11-character stem), the tier with the
 -- highest median unit price. A provider's share of that tier (Σ cnt) against providers of the same type and
 -- level tier with at least p.min_family_count units of the family. Score = robust z
 -- (share − median) / max(1.4826 × MAD, p.spread_floor); fires when z ≥ p.z_threshold and
