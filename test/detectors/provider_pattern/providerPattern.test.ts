@@ -170,6 +170,16 @@ describe('benford_amounts', () => {
     expect(a.peer).toMatchObject({ size: 6, median: round(median(peers), 5), spread: round(mad(peers), 5) });
     expect(a.amount_at_risk).toBeCloseTo(expected.excess, 1);
   });
+
+  it('skips the test when fewer than min_peers providers have enough amounts', async () => {
+    await providers(['B0', 'B1', 'B2', 'B3']);
+    const v = [...asVisits('B0', fabricated(300)), ...[1, 2, 3].flatMap((h) => asVisits(`B${h}`, benfordAmounts(300, h * 0.013)))];
+    await bulkVisits(store, v);
+    expect(await detectOnce(store, 'benford_amounts', { from: '2026-02-01', to: '2026-02-28' })).toEqual([]);
+    // with the peer check turned off (min_peer_z 0, min_peers 1) the Benford test alone flags B0
+    const config = { detectors: { benford_amounts: { params: { min_peer_z: 0, min_peers: 1 } } } };
+    expect((await detectOnce(store, 'benford_amounts', { from: '2026-02-01', to: '2026-02-28', config })).map((a) => a.fixmedins_code)).toEqual(['B0']);
+  });
 });
 
 describe('co_admission_groups', () => {
