@@ -70,3 +70,72 @@ export async function listKbVersions(store: Store): Promise<KbVersionRow[]> {
   );
   return rows.map((r) => ({ ...r, files: JSON.parse(r.files) as unknown[], problems: JSON.parse(r.problems) as unknown[] }));
 }
+
+export interface KbPointRow {
+  kp_id: string;
+  version_id: string;
+  rule_class: string;
+  item_kind: string;
+  item_name: string;
+  constraint_text: string | null;
+  /** The parsed limits that are set (null columns left out). */
+  limits: Record<string, unknown>;
+  codes: string[];
+  source_file: string;
+  sheet: string;
+  row: number;
+}
+
+const LIMIT_COLUMNS = [
+  'sex', 'age_group', 'age_min', 'age_max', 'age_max_days', 'insurance', 'min_level_tier', 'first_rx_only', 'care_setting',
+  'emergency_allowed', 'max_days', 'course_measure', 'per_stay', 'per_day_max', 'per_day_unit', 'period_days', 'period_max',
+  'min_interval_days', 'grp',
+] as const;
+
+/** Knowledge points in force (today or `asOf`), optionally of one rule class or holding one code. */
+export async function listCurrentPoints(
+  store: Store,
+  filter: { ruleClass?: string; code?: string; asOf?: string; limit?: number } = {},
+): Promise<KbPointRow[]> {
+  const where: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (filter.ruleClass) {
+    where.push('p.rule_class = $rule_class');
+    params.rule_class = filter.ruleClass;
+  }
+  if (filter.code) {
+    where.push('(list_contains(c.codes, $code) OR list_contains(pr.included, $code))');
+    params.code = filter.code;
+  }
+  if (filter.asOf) params.as_of = filter.asOf;
+  const asOf = filter.asOf ? '$as_of::DATE' : 'current_date';
+  const rows = await store.all(
+    `SELECT p.*, c.codes, pr.included
+     FROM kb_points_asof(${asOf}) p
+     LEFT JOIN (SELECT version_id, kp_id, list(code ORDER BY code) AS codes FROM kb_codes GROUP BY ALL) c USING (version_id, kp_id)
+     LEFT JOIN (SELECT version_id, kp_id, list(included_code ORDER BY included_code) AS included FROM kb_pairs GROUP BY ALL) pr
+       USING (version_id, kp_id)
+     ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+     ORDER BY p.rule_class, p.item_kind, p.source_file, p.row_no
+     ${filter.limit ? `LIMIT ${Math.max(1, Math.floor(filter.limit))}` : ''}`,
+    params,
+  );
+  return rows.map((r) => {
+    const limits: Record<string, unknown> = {};
+    for (const k of LIMIT_COLUMNS) if (r[k] !== null && r[k] !== undefined) limits[k === 'grp' ? 'group' : k] = r[k];
+    if (Array.isArray(r.included) && r.included.length) limits.pair_codes = r.included;
+    return {
+      kp_id: String(r.kp_id),
+      version_id: String(r.version_id),
+      rule_class: String(r.rule_class),
+      item_kind: String(r.item_kind),
+      item_name: String(r.item_name),
+      constraint_text: (r.constraint_text as string | null) ?? null,
+      limits,
+      codes: (r.codes as string[] | null) ?? [],
+      source_file: String(r.source_file),
+      sheet: String(r.sheet),
+      row: Number(r.row_no),
+    };
+  });
+}

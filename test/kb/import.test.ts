@@ -148,6 +148,23 @@ describe('fundwatch kb (CLI)', () => {
     const list = await cli('kb', 'list', '--json');
     const lines = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { points: number; effective_date: string });
     expect(lines.map((l) => [l.effective_date, l.points])).toEqual([['2026-01-01', 1]]);
+    const points = await cli('kb', 'points', '--code', '001102000050000', '--json');
+    expect(points.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      {
+        kp_id: 'daily_frequency:service:2',
+        version_id: expect.stringMatching(/^kb-20260101-/),
+        rule_class: 'daily_frequency',
+        item_kind: 'service',
+        item_name: '住院诊查费',
+        constraint_text: '1次/日',
+        limits: { per_day_max: 1, per_day_unit: 'day' },
+        codes: ['001102000050000'],
+        source_file: 'freq.xlsx',
+        sheet: '“医疗服务项目限定频次”规则对应知识点明细',
+        row: 2,
+      },
+    ]);
+    expect((await cli('kb', 'points', '--code', '001102000050000', '--as-of', '2025-12-31', '--json')).stdout).toBe('');
     await expect(cli('kb', 'import', f, '--effective', '2026-13-01')).rejects.toMatchObject({ code: 2 });
     await expect(cli('kb', 'import', join(t.dir, 'nothing-here.xlsx'))).rejects.toMatchObject({ code: 1 });
   }, 30_000);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { cliContext, logLine, printJsonLine, printLine, UsageError, withCliStore, type CliContext } from '../context.ts';
 import { importKnowledgeBase, type KbImportResult } from '../../kb/import.ts';
-import { listKbVersions } from '../../kb/status.ts';
+import { listCurrentPoints, listKbVersions } from '../../kb/status.ts';
 import type { KbReadProblem } from '../../kb/types.ts';
 
-/** `fundwatch kb import <file-or-dir...> [--effective YYYY-MM-DD]` and `fundwatch kb list`. */
+/** `fundwatch kb import <file-or-dir...> [--effective YYYY-MM-DD]`, `fundwatch kb list`, `fundwatch kb points`. */
 export function register(program: Command): void {
   const kb = program.command('kb').description('知识库 knowledge base: NHSA 知识点 spreadsheets as versions');
 
@@ -43,6 +43,31 @@ export function register(program: Command): void {
         const cur = v.current_kinds.length ? `现行 current: ${v.current_kinds.length}/${v.kinds.length} 类` : '非现行 (superseded or not yet effective)';
         printLine(ctx, `${v.version_id}  生效 ${v.effective_date}  导入 ${v.imported_at}  知识点 ${v.points}  代码 ${v.codes}  问题 ${v.problems.length}  ${cur}`);
         printLine(ctx, `    kinds: ${v.kinds.join(', ')}`);
+      }
+    });
+
+  kb.command('points')
+    .description('查看现行知识点 (knowledge points in force, with their parsed limits and codes)')
+    .option('--rule-class <class>', '规则类别 rule class, e.g. sex_limit, duplicate_charge')
+    .option('--code <code>', '含此医保编码的知识点 points holding this national code')
+    .option('--as-of <date>', '按此日期的现行版本 in force on this date (default: today)')
+    .option('--limit <n>', '最多条数 at most n points')
+    .action(async (opts: { ruleClass?: string; code?: string; asOf?: string; limit?: string }, cmd: Command) => {
+      const ctx = cliContext(cmd);
+      if (opts.asOf !== undefined && !isDate(opts.asOf)) throw new UsageError(`--as-of 必须是 YYYY-MM-DD 格式的日期 (got "${opts.asOf}")`);
+      const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit 必须是正整数 (got "${opts.limit}")`);
+      const points = await withCliStore(ctx, (store) =>
+        listCurrentPoints(store, { ruleClass: opts.ruleClass, code: opts.code, asOf: opts.asOf, limit }),
+      );
+      if (ctx.json) {
+        for (const p of points) printJsonLine(ctx, p);
+        return;
+      }
+      if (points.length === 0) printLine(ctx, '没有符合条件的现行知识点 (no knowledge point in force matches)');
+      for (const p of points) {
+        const codes = p.codes.length > 3 ? `${p.codes.slice(0, 3).join(', ')} … (${p.codes.length})` : p.codes.join(', ');
+        printLine(ctx, `${p.kp_id}  ${p.item_name}  ${JSON.stringify(p.limits)}  [${codes}]  ${p.source_file} 第${p.row}行`);
       }
     });
 }
