@@ -1,3 +1,4 @@
+import { listValue } from '@duckdb/node-api';
 import type { Store } from '../pipeline/store/store.ts';
 import { maskCertno, maskName } from './audit.ts';
 import { ALERT_SELECT, alertRow, ts } from './sql.ts';
@@ -6,25 +7,35 @@ const EVIDENCE_LIMIT = 500;
 
 /** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
 export async function caseEvidence(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
-  return store.all(
-    `WITH off AS (
-       SELECT f AS feedetl_sn, list(DISTINCT a.detector_id ORDER BY a.detector_id) AS detectors
-       FROM case_alerts ca JOIN alerts a USING (alert_id), unnest(a.feedetl_sn) AS t(f)
-       WHERE ca.case_id = $1 AND a.status = 'open' GROUP BY f
-     ),
-     vis AS (
-       SELECT DISTINCT fl.mdtrt_id FROM fee_list_d fl JOIN off USING (feedetl_sn)
-       UNION SELECT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL
-     )
-     SELECT fl.feedetl_sn, fl.mdtrt_id, fl.setl_id, ${ts('fl.fee_ocur_time')} AS fee_ocur_time, fl.fixmedins_code, fl.med_list_codg,
-       fl.hilist_name, fl.med_chrgitm_type, fl.cnt::DOUBLE AS cnt, fl.pric::DOUBLE AS pric,
-       fl.det_item_fee_sumamt::DOUBLE AS det_item_fee_sumamt, fl.pric_uplmt_amt::DOUBLE AS pric_uplmt_amt, fl.bilg_dr_codg,
-       fl.bilg_dept_name, off.feedetl_sn IS NOT NULL AS offending, coalesce(off.detectors, []::VARCHAR[]) AS detectors
-     FROM fee_list_d fl LEFT JOIN off USING (feedetl_sn)
-     WHERE fl.mdtrt_id IN (SELECT mdtrt_id FROM vis) OR off.feedetl_sn IS NOT NULL
-     ORDER BY offending DESC, fl.fee_ocur_time, fl.feedetl_sn LIMIT ${EVIDENCE_LIMIT}`,
+  const off = await store.all<{ feedetl_sn: string; detectors: string[] }>(
+    `SELECT f AS feedetl_sn, list(DISTINCT a.detector_id ORDER BY a.detector_id) AS detectors
+     FROM case_alerts ca JOIN alerts a USING (alert_id), unnest(a.feedetl_sn) AS t(f)
+     WHERE ca.case_id = $1 AND a.status = 'open' GROUP BY f`,
     [caseId],
   );
+  const visits = await store.all<{ mdtrt_id: string }>(
+    `SELECT DISTINCT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL`,
+    [caseId],
+  );
+  if (off.length === 0 && visits.length === 0) return [];
+  const offIds = listValue(off.map((o) => o.feedetl_sn));
+  // Plain list filters: DuckDB scans fee_list_d once per query without building join plans.
+  const fromLines = off.length
+    ? await store.all<{ mdtrt_id: string }>('SELECT DISTINCT mdtrt_id FROM fee_list_d WHERE list_contains($1, feedetl_sn)', [offIds])
+    : [];
+  const visitIds = listValue([...new Set([...visits, ...fromLines].map((v) => v.mdtrt_id).filter(Boolean))]);
+  const rows = await store.all<Record<string, unknown>>(
+    `SELECT fl.feedetl_sn, fl.mdtrt_id, fl.setl_id, ${ts('fl.fee_ocur_time')} AS fee_ocur_time, fl.fixmedins_code, fl.med_list_codg,
+       fl.hilist_name, fl.med_chrgitm_type, fl.cnt::DOUBLE AS cnt, fl.pric::DOUBLE AS pric,
+       fl.det_item_fee_sumamt::DOUBLE AS det_item_fee_sumamt, fl.pric_uplmt_amt::DOUBLE AS pric_uplmt_amt, fl.bilg_dr_codg,
+       fl.bilg_dept_name, list_contains($2, fl.feedetl_sn) AS offending
+     FROM fee_list_d fl
+     WHERE list_contains($1, fl.mdtrt_id) OR list_contains($2, fl.feedetl_sn)
+     ORDER BY offending DESC, fl.fee_ocur_time, fl.feedetl_sn LIMIT ${EVIDENCE_LIMIT}`,
+    [visitIds, offIds],
+  );
+  const detectors = new Map(off.map((o) => [o.feedetl_sn, o.detectors]));
+  return rows.map((r) => ({ ...r, detectors: detectors.get(r.feedetl_sn as string) ?? [] }));
 }
 
 export async function caseAlerts(store: Store, caseId: string): Promise<Record<string, unknown>[]> {

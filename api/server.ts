@@ -12,6 +12,7 @@ import { CaseTransitionError } from '../pipeline/cases/lifecycle.ts';
 import { HttpError, type ServerDeps } from './context.ts';
 import { UserInputError, sessionUser, tokenUser } from './users.ts';
 import { Metrics } from './metrics.ts';
+import { AuthCache } from './auth-cache.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerAuthRoutes, SESSION_COOKIE } from './routes/auth.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
@@ -42,6 +43,8 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions = {}): P
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   const metrics = new Metrics();
+  const authCache = new AuthCache();
+  app.decorate('authCache', authCache);
   app.decorateRequest('user', null);
 
   await app.register(cookie);
@@ -69,7 +72,8 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions = {}): P
     if (!guarded) return;
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
     const cookieToken = req.cookies[SESSION_COOKIE];
-    req.user = bearer ? await tokenUser(deps.store, bearer) : cookieToken ? await sessionUser(deps.store, cookieToken) : null;
+    req.user = bearer ? await authCache.get(`b:${bearer}`, () => tokenUser(deps.store, bearer))
+      : cookieToken ? await authCache.get(`c:${cookieToken}`, () => sessionUser(deps.store, cookieToken)) : null;
     if (!req.user) throw new HttpError(401, '请先登录 authentication required');
     const roles = req.routeOptions.config?.roles ?? ['admin'];
     if (!roles.includes(req.user.role)) throw new HttpError(403, `角色 ${req.user.role} 无权访问 (role ${req.user.role} may not use this resource)`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError, type ServerDeps } from '../context.ts';
 import { auditNow } from '../audit.ts';
+import type { AuthCache } from '../auth-cache.ts';
 import { checkLogin, createSession, deleteSession, ROLES, ROLE_ZH } from '../users.ts';
 
 export const SESSION_COOKIE = 'fw_session';
@@ -28,7 +29,10 @@ export function registerAuthRoutes(app: FastifyInstance, deps: ServerDeps, perMi
 
   app.post('/auth/logout', { schema: { tags: ['auth'], summary: '退出 logout' } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
-    if (token) await deleteSession(store, token);
+    if (token) {
+      await deleteSession(store, token);
+      (app as unknown as { authCache: AuthCache }).authCache.forget(`c:${token}`);
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });

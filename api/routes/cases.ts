@@ -81,8 +81,10 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
     if (q.min_score !== undefined) add((p) => `risk_score >= ${p}`, q.min_score);
     const whereSql = where.join(' AND ');
     const total = await store.scalar<number>(`SELECT count(*)::INTEGER FROM cases WHERE ${whereSql}`, params as never);
+    // Top-N on the bare columns first, then format only the page's rows.
+    const order = `${CASE_SORTS[q.sort]} ${q.order === 'asc' ? 'ASC' : 'DESC'}, case_id`;
     const items = await store.all(
-      `${CASE_SELECT} WHERE ${whereSql} ORDER BY ${CASE_SORTS[q.sort]} ${q.order === 'asc' ? 'ASC' : 'DESC'}, case_id LIMIT ${q.limit} OFFSET ${q.offset}`,
+      `${CASE_SELECT} WHERE case_id IN (SELECT case_id FROM cases WHERE ${whereSql} ORDER BY ${order} LIMIT ${q.limit} OFFSET ${q.offset}) ORDER BY ${order}`,
       params as never,
     );
     return { total, limit: q.limit, offset: q.offset, items };
