@@ -8,9 +8,10 @@ const EVIDENCE_LIMIT = 500;
 /** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
 export async function caseEvidence(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
   const off = await store.all<{ feedetl_sn: string; detectors: string[] }>(
-    `SELECT f AS feedetl_sn, list(DISTINCT a.detector_id ORDER BY a.detector_id) AS detectors
-     FROM case_alerts ca JOIN alerts a USING (alert_id), unnest(a.feedetl_sn) AS t(f)
-     WHERE ca.case_id = $1 AND a.status = 'open' GROUP BY f`,
+    `SELECT f AS feedetl_sn, list(DISTINCT detector_id ORDER BY detector_id) AS detectors
+     FROM (SELECT a.detector_id, unnest(a.feedetl_sn) AS f FROM alerts a
+           WHERE a.alert_id IN (SELECT alert_id FROM case_alerts WHERE case_id = $1) AND a.status = 'open')
+     GROUP BY f`,
     [caseId],
   );
   const visits = await store.all<{ mdtrt_id: string }>(
