@@ -104,7 +104,7 @@ export async function checkTable(store: Store, table: ContractTableName, files: 
       const text = source === undefined ? 'NULL::VARCHAR' : `NULLIF(trim(CAST(s.${ident(source)} AS VARCHAR)), '')`;
       return `${valueMapSql(text, values[fd.name])} AS ${src(fd.name)}`;
     });
-    return `SELECT ${f.index} AS _fi, s.rowid AS _rid, ${rowNumberSql(f)} AS _row, ${cols.join(', ')} FROM ${f.stagingTable} s`;
+    return `SELECT ${f.index} AS _fi, s.${f.rowIdColumn} AS _rid, ${rowNumberSql(f)} AS _row, ${cols.join(', ')} FROM ${f.source} s`;
   });
   const typed = def.fields.map((f) => `${typedSql(f)} AS ${ident(f.name)}`).join(', ');
   let reversal = 'false';

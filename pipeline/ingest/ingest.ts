@@ -38,6 +38,7 @@ export type IngestProgress =
   | { phase: 'hash'; files: number }
   | { phase: 'read'; file: string; index: number; files: number }
   | { phase: 'check'; table: string }
+  | { phase: 'merge'; table: string }
   | { phase: 'done' };
 
 export interface IngestOptions {
@@ -106,9 +107,12 @@ export async function ingestBatch(store: Store, dir: string, opts: IngestOptions
       const staged = await stageFiles(store, files, mapping, (f, i) => opts.onProgress?.({ phase: 'read', file: f.name, index: i, files: files.length }));
       await store.run(`CREATE OR REPLACE TEMP TABLE _fw_files AS SELECT * FROM (VALUES ${staged.map((f) => `(${f.index}, ${sqlString(f.name)})`).join(', ')}) v(fi, name)`);
       timing(`staging ${Math.round(performance.now() - t0)} ms`);
+      // The typed/checked pass writes temporary tables only, so it too runs before the transaction (scans of
+      // temporary tables created inside a transaction are markedly slower).
+      const checked = await checkAll(store, staged, mapping, tolerance, opts.onProgress);
       await store.run('BEGIN TRANSACTION');
       inTransaction = true;
-      const summary = await loadBatch(store, sourceDir, staged, batchId, mapping, { tolerance, failAfterFirst, onProgress: opts.onProgress });
+      const summary = await loadBatch(store, sourceDir, staged, checked, batchId, { failAfterFirst, onProgress: opts.onProgress });
       await store.run(
         `INSERT OR REPLACE INTO batches (batch_id, source_dir, status, started_at, finished_at, files, summary, mapping_profile, error)
          VALUES ($1, $2, 'loaded', $3::TIMESTAMPTZ, now(), $4::JSON, $5::JSON, $6, NULL)`,
@@ -132,28 +136,43 @@ export async function ingestBatch(store: Store, dir: string, opts: IngestOptions
   });
 }
 
+/** Row-level checks of every table with files, parents first: `_fw_chk_<table>` per table. */
+async function checkAll(store: Store, staged: StagedFile[], mapping: MappingProfile, tolerance: number, onProgress?: (p: IngestProgress) => void): Promise<Partial<Record<ContractTableName, string>>> {
+  const out: Partial<Record<ContractTableName, string>> = {};
+  for (const table of CONTRACT_TABLES) {
+    const mine = staged.filter((f) => f.table === table);
+    if (mine.length === 0) continue;
+    onProgress?.({ phase: 'check', table });
+    if (table === 'fee_list_d') {
+      // Negative fee lines are allowed on reversed settlements and their offsets (database or this batch).
+      const batchSetl = out.setl_d ? `UNION SELECT setl_id FROM ${out.setl_d} WHERE NOT _err AND (refd_setl_flag = 1 OR init_setl_id IS NOT NULL)
+        UNION SELECT init_setl_id FROM ${out.setl_d} WHERE NOT _err AND init_setl_id IS NOT NULL` : '';
+      await store.run(`CREATE OR REPLACE TEMP TABLE _fw_reversed_setl AS
+        SELECT setl_id FROM setl_d WHERE refd_setl_flag = 1 OR init_setl_id IS NOT NULL
+        UNION SELECT init_setl_id FROM setl_d WHERE init_setl_id IS NOT NULL ${batchSetl}`);
+    }
+    const t = performance.now();
+    out[table] = await checkTable(store, table, mine, mapping, { amountTolerance: tolerance });
+    timing(`  ${table} check ${Math.round(performance.now() - t)} ms`);
+  }
+  return out;
+}
+
 interface LoadOptions {
-  tolerance: number;
   failAfterFirst: boolean;
   onProgress?: (p: IngestProgress) => void;
 }
 
-async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], batchId: string, mapping: MappingProfile, o: LoadOptions): Promise<IngestSummary> {
+async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], checked: Partial<Record<ContractTableName, string>>, batchId: string, o: LoadOptions): Promise<IngestSummary> {
   const tables: Record<string, TableSummary> = {};
   let merged = 0;
   for (const table of CONTRACT_TABLES) {
     const mine = staged.filter((f) => f.table === table);
     const hasPending = TABLES_WITH_PARENTS.includes(table) && Number(await store.scalar(`SELECT count(*) FROM ${table}_pending`)) > 0;
     if (mine.length === 0 && !hasPending) continue;
-    o.onProgress?.({ phase: 'check', table });
-    if (table === 'fee_list_d') {
-      // Negative fee lines are allowed on reversed settlements and their offsets (already merged above).
-      await store.run(`CREATE OR REPLACE TEMP TABLE _fw_reversed_setl AS
-        SELECT setl_id FROM setl_d WHERE refd_setl_flag = 1 OR init_setl_id IS NOT NULL
-        UNION SELECT init_setl_id FROM setl_d WHERE init_setl_id IS NOT NULL`);
-    }
+    o.onProgress?.({ phase: 'merge', table });
     const t0 = performance.now();
-    const summary = await loadTable(store, table, mine, batchId, mapping, o.tolerance);
+    const summary = await loadTable(store, table, mine, checked[table] ?? null, batchId);
     timing(`${table} ${Math.round(performance.now() - t0)} ms`);
     if (mine.length > 0 || summary.resolved_pending > 0) tables[table] = summary;
     merged++;
@@ -172,18 +191,22 @@ async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], 
   };
 }
 
-async function loadTable(store: Store, table: ContractTableName, files: StagedFile[], batchId: string, mapping: MappingProfile, tolerance: number): Promise<TableSummary> {
+async function loadTable(store: Store, table: ContractTableName, files: StagedFile[], chk: string | null, batchId: string): Promise<TableSummary> {
   const rej = await createRejectTable(store, table);
-  let chk: string | null = null;
-  if (files.length > 0) {
-    chk = await checkTable(store, table, files, mapping, { amountTolerance: tolerance });
+  let t = performance.now();
+  if (chk) {
     await setLevelChecks(store, table, chk, rej);
+    timing(`  ${table} set-level ${Math.round(performance.now() - t)} ms`);
   }
+  t = performance.now();
   const counts = await mergeTable(store, table, chk, rej, batchId);
+  timing(`  ${table} merge ${Math.round(performance.now() - t)} ms`);
   let pending = 0;
   if (chk) {
+    t = performance.now();
     await keepPending(store, table, chk, rej, batchId);
     await writeRejects(store, table, rej, files, batchId);
+    timing(`  ${table} rejects ${Math.round(performance.now() - t)} ms`);
     for (const f of files) await writeMalformedRows(store, f, batchId);
     if (TABLES_WITH_PARENTS.includes(table)) pending = Number(await store.scalar(`SELECT count(*) FROM ${table}_pending WHERE batch_id = $1`, [batchId]));
   }

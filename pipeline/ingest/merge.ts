@@ -56,6 +56,9 @@ export async function setLevelChecks(store: Store, table: ContractTableName, chk
       WHERE NOT c._err AND ${p.fields.map((f) => `c.${ident(f)} IS NOT NULL`).join(' AND ')}
         AND c._seq NOT IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE reason_code = 'duplicate_in_batch')`);
   }
+  // Rows with a set-level error (duplicate, orphan) are not loaded either. (A small list anti-joined in the
+  // merge: updating the checked table inside the transaction would slow every later scan of it.)
+  await store.run(`CREATE OR REPLACE TEMP TABLE _fw_drop AS SELECT DISTINCT (_fi::BIGINT << 40) + _rid AS _seq FROM ${rej} WHERE severity = 'error'`);
 }
 
 async function count(store: Store, sql: string): Promise<number> {
@@ -74,12 +77,12 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   const b = sqlString(batchId);
   const parts: string[] = [];
   if (chk) {
-    parts.push(`SELECT ${cols}, row_hash, 'batch' AS _src FROM ${chk} c
-      WHERE NOT c._err AND c._seq NOT IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE severity = 'error')`);
+    parts.push(`SELECT ${cols}, row_hash, 'batch' AS _src FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`);
   }
   let resolved = 0;
   let superseded = 0;
-  if (def.parents.length > 0) {
+  const hasPending = def.parents.length > 0 && (await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${table}_pending LIMIT 1)`)) > 0;
+  if (hasPending) {
     const pending = `${table}_pending`;
     const pendingKey = (alias: string) => `${alias}.batch_id = p.batch_id AND ${alias}.file = p.file AND ${alias}.row_number = p.row_number`;
     const mark = async (status: string, from: string) => {
@@ -108,16 +111,17 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   const candidates = parts.join('\nUNION ALL\n');
   const targetEmpty = (await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
   if (targetEmpty) {
-    // Fast path (first load): every candidate is new.
-    await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS SELECT *, 0 AS _cls FROM (${candidates})`);
-  } else {
-    await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS
-      SELECT c.*, CASE WHEN t.row_hash IS NULL THEN 0 WHEN t.row_hash = c.row_hash THEN 1 ELSE 2 END AS _cls
-      FROM (${candidates}) c LEFT JOIN (SELECT ${def.key.map(ident).join(', ')}, row_hash FROM ${table}) t ON ${keyEq(def.key, 't', 'c')}`);
-    const changed = `(SELECT ${def.key.map(ident).join(', ')} FROM _fw_merge WHERE _cls = 2)`;
-    await store.run(`INSERT INTO ${table}_history SELECT t.*, ${b}, now() FROM ${table} t SEMI JOIN ${changed} m ON ${keyEq(def.key, 't', 'm')}`);
-    await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
+    // Fast path (first load): every candidate is new; no copy, straight into the table.
+    await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`);
+    if (chk) counts.loaded = await count(store, `SELECT count(*) FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`);
+    return counts;
   }
+  await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS
+    SELECT c.*, CASE WHEN t.row_hash IS NULL THEN 0 WHEN t.row_hash = c.row_hash THEN 1 ELSE 2 END AS _cls
+    FROM (${candidates}) c LEFT JOIN (SELECT ${def.key.map(ident).join(', ')}, row_hash FROM ${table}) t ON ${keyEq(def.key, 't', 'c')}`);
+  const changed = `(SELECT ${def.key.map(ident).join(', ')} FROM _fw_merge WHERE _cls = 2)`;
+  await store.run(`INSERT INTO ${table}_history SELECT t.*, ${b}, now() FROM ${table} t SEMI JOIN ${changed} m ON ${keyEq(def.key, 't', 'm')}`);
+  await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
   await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM _fw_merge WHERE _cls <> 1`);
   const byClass = await store.all<{ _src: string; _cls: number; n: number }>(`SELECT _src, _cls, count(*)::BIGINT AS n FROM _fw_merge GROUP BY ALL`);
   for (const r of byClass) {
@@ -136,6 +140,5 @@ export async function keepPending(store: Store, table: ContractTableName, chk: s
   const cols = CONTRACT[table].fields.map((f) => ident(f.name)).join(', ');
   await store.run(`INSERT INTO ${table}_pending (${cols}, batch_id, row_hash, file, row_number)
     SELECT ${cols}, ${sqlString(batchId)}, row_hash, f.name, c._row FROM ${chk} c JOIN _fw_files f ON f.fi = c._fi
-    WHERE c._seq IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE reason_code = 'orphan')
-      AND c._seq NOT IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE severity = 'error' AND reason_code <> 'orphan')`);
+    WHERE c._seq IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE reason_code = 'orphan')`);
 }

@@ -1,7 +1,7 @@
 import type { ContractTableName } from '../contract.ts';
 import type { Store } from '../store/store.ts';
 import { sqlString } from './errors.ts';
-import type { StagedFile } from './stage.ts';
+import { rawJsonSql, type StagedFile } from './stage.ts';
 
 /**
  * Writes a table's findings to `rejects`, one row per finding, with `raw` = the row as read (all source
@@ -9,9 +9,10 @@ import type { StagedFile } from './stage.ts';
  */
 export async function writeRejects(store: Store, table: ContractTableName, rej: string, files: StagedFile[], batchId: string): Promise<void> {
   for (const f of files) {
+    if (Number(await store.scalar(`SELECT count(*) FROM ${rej} WHERE _fi = ${f.index}`)) === 0) continue;
     await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
-      SELECT ${sqlString(batchId)}, ${sqlString(table)}, ${sqlString(f.name)}, r._row, r.field, r.reason_code, r.severity, r.message, to_json(s), r.status
-      FROM ${rej} r JOIN ${f.stagingTable} s ON s.rowid = r._rid
+      SELECT ${sqlString(batchId)}, ${sqlString(table)}, ${sqlString(f.name)}, r._row, r.field, r.reason_code, r.severity, r.message, ${rawJsonSql(f)}, r.status
+      FROM ${rej} r JOIN ${f.source} s ON s.${f.rowIdColumn} = r._rid
       WHERE r._fi = ${f.index}
       ORDER BY r._row`);
   }

@@ -6,13 +6,21 @@ import { fieldNames } from '../contract.ts';
 import { stageArrow } from './arrow.ts';
 import { detectEncoding, transcodeToUtf8, type CsvEncoding } from './encoding.ts';
 import { IngestError, ident, sqlString } from './errors.ts';
+
+/** The row as read, as JSON (all source columns under their source names). */
+export function rawJsonSql(f: { columns: string[] }, alias = 's'): string {
+  return `to_json(struct_pack(${f.columns.map((c) => `${ident(c)} := ${alias}.${ident(c)}`).join(', ')}))`;
+}
 import type { BatchFile } from './files.ts';
 import type { MappingProfile } from './mapping.ts';
 
 /** One file read into its own staging table, columns exactly as read; rowid follows file order. */
 export interface StagedFile extends BatchFile {
   index: number;
-  stagingTable: string;
+  /** What to read the file's rows from: its staging table, or for Parquet the file itself (no copy). */
+  source: string;
+  /** Column of `source` giving the 0-based position of the row in the file. */
+  rowIdColumn: 'rowid' | 'file_row_number';
   encoding: CsvEncoding | null;
   rows: number;
   /** Source columns as read. */
@@ -43,7 +51,7 @@ async function stageCsv(store: Store, file: BatchFile, table: string, errTable: 
   const attempt = async (path: string): Promise<boolean> => {
     await dropCsvErrorTables(store, errTable);
     await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${readCsvSql(path, errTable)}`);
-    const bad = await store.scalar<number>(`SELECT count(*)::INTEGER FROM ${errTable} WHERE error_type = 'INVALID UNICODE'`);
+    const bad = await store.scalar<number>(`SELECT count(*)::INTEGER FROM ${errTable} WHERE error_type IN ('INVALID UNICODE', 'INVALID ENCODING')`);
     return bad === 0;
   };
   if (encoding !== 'gb18030' && (await attempt(file.path))) return encoding;
@@ -87,7 +95,8 @@ export async function stageFiles(
           encoding = await stageCsv(store, file, table, errTable, work);
           malformedRows = await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${errTable}`);
         } else if (file.format === 'parquet') {
-          await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(file.path)})`);
+          // Read in place (checked pass and rejects read the file again): file_row_number gives the row.
+          await store.run(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)})`);
         } else {
           await stageArrow(store, file.path, table);
         }
@@ -95,12 +104,14 @@ export async function stageFiles(
         if (err instanceof IngestError) throw err;
         throw new IngestError(`${file.name}: 无法读取文件 cannot read file (${file.format}): ${firstLine(err)}`);
       }
-      const columns = (
-        await store.all<{ name: string }>(`SELECT column_name AS name FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table])
-      ).map((r) => r.name);
-      const rows = await store.scalar<number>(`SELECT count(*)::BIGINT FROM ${table}`);
+      const inPlace = file.format === 'parquet';
+      const source = inPlace ? `read_parquet(${sqlString(file.path)}, file_row_number = true)` : table;
+      const columns = inPlace
+        ? (await store.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)})`)).map((r) => r.column_name)
+        : (await store.all<{ name: string }>(`SELECT column_name AS name FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table])).map((r) => r.name);
+      const rows = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
       staged.push({
-        ...file, index, stagingTable: table, encoding, rows, columns,
+        ...file, index, source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding, rows, columns,
         fieldSource: fieldSources(file, columns, mapping),
         malformedTable: file.format === 'csv' ? errTable : null, malformedRows,
       });
@@ -130,9 +141,9 @@ function fieldSources(file: BatchFile, columns: string[], mapping: MappingProfil
   return out;
 }
 
-/** SQL for the 1-based data row number of a staged row (`s.rowid`), skipping malformed CSV rows. */
+/** SQL for the 1-based data row number of a staged row (`s.rowid` / `s.file_row_number`), skipping malformed CSV rows. */
 export function rowNumberSql(f: StagedFile): string {
-  if (!f.malformedTable || f.malformedRows === 0) return 's.rowid + 1';
+  if (!f.malformedTable || f.malformedRows === 0) return `s.${f.rowIdColumn} + 1`;
   // Malformed data rows e_1 < e_2 < … were left out of staging; the k-th staged row is data row
   // k + #{i : e_i - i < k} (e_i - i = staged rows before e_i). DuckDB's line counts the header as line 1.
   return `s.rowid + 1 + (SELECT count(*) FROM (SELECT e, row_number() OVER (ORDER BY e) AS i

@@ -44,9 +44,10 @@ function progressReporter(ctx: CliContext): { on: (p: IngestProgress) => void; s
       } else if (p.phase === 'read') {
         if (bar) bar.update(p.index, { step: `读取 reading ${p.file}` });
         else logLine(ctx, `读取 reading ${p.file} (${p.index + 1}/${p.files})`);
-      } else if (p.phase === 'check') {
-        if (bar) bar.update(bar.getTotal(), { step: `校验并合并 checking + merging ${p.table}` });
-        else logLine(ctx, `校验并合并 checking + merging ${p.table}`);
+      } else if (p.phase === 'check' || p.phase === 'merge') {
+        const step = p.phase === 'check' ? `校验 checking ${p.table}` : `合并 merging ${p.table}`;
+        if (bar) bar.update(bar.getTotal(), { step });
+        else logLine(ctx, step);
       }
     },
     stop() {
