@@ -30,7 +30,7 @@ export function absolutePaths(argv: string[], cwd = process.cwd()): string[] {
   return argv.map((a, i) => {
     if (a.startsWith('-') || isAbsolute(a)) return a;
     const prev = argv[i - 1];
-    const isPathOption = prev === '--db' || prev === '--config' || prev === '--out';
+    const isPathOption = prev === '--db' || prev === '--config' || prev === '--out' || prev === '--inbox' || prev === '--mapping';
     const looksLikePath = a.includes('/') || a.startsWith('.') || existsSync(resolve(cwd, a));
     return (isPathOption || (looksLikePath && i > 0)) ? resolve(cwd, a) : a;
   });
