@@ -33,5 +33,5 @@ export function detectEncoding(path: string): CsvEncoding {
 
 /** Streams a GB18030/GBK file into a UTF-8 copy (bounded memory) for DuckDB to read. */
 export async function transcodeToUtf8(path: string, out: string): Promise<void> {
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), iconv.decodeStream('gb18030'), iconv.encodeStream('utf8'), createWriteStream(out));
+  await pipeline(createReadStream(path, { highWaterMark: 4 << 20 }), iconv.decodeStream('gb18030'), createWriteStream(out, { encoding: 'utf8' }));
 }
