@@ -5,6 +5,7 @@ const t = (k) => (window.I18N[state.lang] && window.I18N[state.lang][k]) || wind
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const money = (v) => (typeof v === 'number' ? v.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '—');
 const $ = (sel) => document.querySelector(sel);
+const kv = (o) => (o && typeof o === 'object' ? Object.entries(o).slice(0, 6).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(', ') : '');
 const main = () => $('#main');
 const STATUS_ZH = { new: '新建', assigned: '已分派', in_review: '审核中', expert_review: '专家评审', decided: '已决定', appeal: '申诉中', closed: '已结案' };
 const statusText = (s) => (state.lang === 'zh' ? STATUS_ZH[s] || s : s);
@@ -31,7 +32,7 @@ function renderChrome() {
   document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
   document.querySelectorAll('[data-t]').forEach((el) => { el.textContent = t(el.dataset.t); });
   $('#lang').textContent = state.lang === 'zh' ? 'EN' : '中文';
-  const route = (location.hash.slice(2) || '').split('/')[0];
+  const route = (location.hash.slice(2) || '').split('?')[0].split('/')[0];
   $('#nav').innerHTML = state.user ? navFor(state.user.role).map(([k, label]) => `<a href="#/${k}" class="${route === k ? 'active' : ''}">${esc(t(label))}</a>`).join('') + `<a href="/docs" target="_blank">${esc(t('nav_docs'))}</a>` : '';
   $('#who').textContent = state.user ? `${state.user.user_id} · ${state.user.role_zh}` : '';
   $('#logout').hidden = !state.user;
@@ -53,7 +54,7 @@ async function render() {
   renderChrome();
   if (!state.user) return renderLogin();
   await renderBanners();
-  const [route, id] = (location.hash.slice(2) || '').split('/');
+  const [route, id] = (location.hash.slice(2) || '').split('?')[0].split('/');
   const fallback = navFor(state.user.role)[0][0];
   try {
     switch (route) {
@@ -144,8 +145,8 @@ async function renderCase(id, unmasked = false) {
       <div class="kpi"><div class="v" style="font-size:16px">${slaHtml}</div><div class="l">${esc(t('sla'))}</div></div>
       <div class="kpi"><div class="v" style="font-size:15px">${esc(c.subject_type)} ${esc(c.fixmedins_code || '')} ${esc(c.bilg_dr_codg || '')}</div><div class="l">${esc(t('subject'))} · ${esc(c.admdvs)} · ${esc(c.assignee || '')}</div></div></div></div>
   <div class="two"><div>
-    <div class="card"><h2>${esc(t('alerts_title'))}</h2><table><tr><th>${esc(t('detector'))}</th><th>GZ</th><th></th><th class="num">${esc(t('amount'))}</th><th>${esc(t('legal_basis'))}</th></tr>
-      ${d.alerts.map((a) => `<tr><td>${esc(a.title_zh)}<div class="muted">${esc(a.detector_id)}</div></td><td>${esc(a.gz_code || '')}</td><td><span class="badge ${esc(a.result_type)}">${esc(a.result_type)}</span></td><td class="num">${money(a.amount_at_risk)}</td><td class="muted">${esc(a.legal_basis)}</td></tr>`).join('')}</table></div>
+    <div class="card"><h2>${esc(t('alerts_title'))}</h2><table><tr><th>${esc(t('detector'))}</th><th>GZ</th><th></th><th class="num">${esc(t('amount'))}</th><th>${esc(t('measured'))}</th><th>${esc(t('legal_basis'))}</th></tr>
+      ${d.alerts.map((a) => `<tr><td>${esc(a.title_zh)}<div class="muted">${esc(a.detector_id)}</div></td><td>${esc(a.gz_code || '')}</td><td><span class="badge ${esc(a.result_type)}">${esc(a.result_type)}</span></td><td class="num">${money(a.amount_at_risk)}</td><td class="muted">${esc(kv(a.measured))}<br>${esc(t('threshold'))}: ${esc(kv(a.threshold))}</td><td class="muted">${esc(a.legal_basis)}</td></tr>`).join('')}</table></div>
     <div class="card"><h2>${esc(t('evidence'))} (${d.evidence.length})</h2><div class="scroll"><table id="evidence"><tr><th>${esc(t('line'))}</th><th>${esc(t('visit'))}</th><th>${esc(t('time'))}</th><th>${esc(t('item'))}</th><th class="num">${esc(t('qty'))}</th><th class="num">${esc(t('price'))}</th><th class="num">${esc(t('fee'))}</th><th>${esc(t('detector'))}</th></tr>
       ${d.evidence.map((e) => `<tr class="${e.offending ? 'offending' : ''}"><td>${esc(e.feedetl_sn)}</td><td>${esc(e.mdtrt_id)}</td><td>${esc(e.fee_ocur_time)}</td><td>${esc(e.hilist_name)} <span class="muted">${esc(e.med_list_codg)}</span></td><td class="num">${esc(e.cnt)}</td><td class="num">${money(e.pric)}</td><td class="num">${money(e.det_item_fee_sumamt)}</td><td>${esc((e.detectors || []).join(', '))}</td></tr>`).join('')}</table></div></div>
     <div class="card"><h2>${esc(t('visits'))}</h2>${p ? `<p>${esc(t('person'))}: <b id="person-name">${esc(p.masked ? p.psn_name_masked : p.psn_name)}</b> · ${esc(p.masked ? p.certno_masked : p.certno)} · ${esc(p.psn_no)} · ${esc(p.insu_admdvs || '')}

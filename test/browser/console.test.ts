@@ -99,6 +99,21 @@ describe('web console in headless Chromium', () => {
     await sup.close();
   });
 
+  it('the case list filters through the URL and opens a case', async () => {
+    const page = await login('expert1');
+    await page.goto(base + '/#/cases?subject_type=person');
+    await page.waitForSelector('#list tr[data-case]');
+    expect(await page.$$eval('#list tr[data-case]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.case))).toEqual([cases.P1]);
+    await page.screenshot({ path: join(ARTIFACTS, 'cases.png') });
+    await page.click('#list tr[data-case]');
+    await page.waitForSelector('#person-name');
+    expect(await page.textContent('#person-name')).toBe('张**');
+    await page.click('#unmask');
+    await page.waitForFunction(() => document.querySelector('#person-name')?.textContent === '张三丰');
+    expect(await store.one(`SELECT actor, object_id FROM audit_log WHERE action = 'unmasked_read' ORDER BY "at" DESC LIMIT 1`)).toEqual({ actor: 'expert1', object_id: 'P1' });
+    await page.close();
+  });
+
   it('a civil-affairs account sees only its referrals', async () => {
     const page = await login('civil421');
     expect(await page.$$eval('#nav a', (as) => as.map((a) => a.getAttribute('href')))).toEqual(['#/referrals', '/docs']);
