@@ -199,7 +199,7 @@ async function loadTable(store: Store, table: ContractTableName, files: StagedFi
     timing(`  ${table} set-level ${Math.round(performance.now() - t)} ms`);
   }
   t = performance.now();
-  const counts = await mergeTable(store, table, chk, rej, batchId);
+  const counts = await mergeTable(store, table, chk, batchId);
   timing(`  ${table} merge ${Math.round(performance.now() - t)} ms`);
   let pending = 0;
   if (chk) {

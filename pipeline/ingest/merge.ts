@@ -70,7 +70,7 @@ async function count(store: Store, sql: string): Promise<number> {
  * new key → insert; same key, same row_hash → unchanged; same key, other content → the old row moves to
  * `<table>_history` (replaced_by_batch) and the new row replaces it.
  */
-export async function mergeTable(store: Store, table: ContractTableName, chk: string | null, rej: string, batchId: string): Promise<MergeCounts> {
+export async function mergeTable(store: Store, table: ContractTableName, chk: string | null, batchId: string): Promise<MergeCounts> {
   const def = CONTRACT[table];
   const fields = def.fields.map((f) => ident(f.name));
   const cols = fields.join(', ');
