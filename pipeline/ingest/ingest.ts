@@ -80,7 +80,8 @@ async function dropWorkTables(store: Store): Promise<void> {
  * Ingests one batch directory: every file read, checked and merged in one transaction (all or nothing).
  * The same batch (same file contents) again is a no-op reported as `duplicate`. Throws IngestError with a
  * one-line message for unusable input (unknown table, unreadable file, broken mapping); the batch is then
- * recorded as `failed` and nothing else is written.
+ * recorded as `failed` and nothing else is written. Runs inside `store.exclusive` itself: do not call it from
+ * within another exclusive section or transaction on the same store.
  */
 export async function ingestBatch(store: Store, dir: string, opts: IngestOptions = {}): Promise<IngestSummary> {
   const sourceDir = resolve(dir);
