@@ -1,9 +1,20 @@
-import { listValue } from '@duckdb/node-api';
 import type { Store } from '../pipeline/store/store.ts';
 import { maskCertno, maskName } from './audit.ts';
 import { ALERT_SELECT, alertRow, ts } from './sql.ts';
 
 const EVIDENCE_LIMIT = 500;
+const MAX_FLAGGED = 2000;
+const MAX_VISITS = 200;
+
+/** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
+const LINE_COLUMNS = `feedetl_sn, mdtrt_id, setl_id, ${ts('fee_ocur_time')} AS fee_ocur_time, fixmedins_code, med_list_codg,
+  hilist_name, med_chrgitm_type, cnt::DOUBLE AS cnt, pric::DOUBLE AS pric, det_item_fee_sumamt::DOUBLE AS det_item_fee_sumamt,
+  pric_uplmt_amt::DOUBLE AS pric_uplmt_amt, bilg_dr_codg, bilg_dept_name`;
+
+/** `col IN ($1, …, $n)`: DuckDB prunes row groups with an IN filter of parameters (a list or OR would scan all). */
+function inParams(col: string, n: number, offset = 0): string {
+  return `${col} IN (${Array.from({ length: n }, (_, i) => `$${offset + i + 1}`).join(', ')})`;
+}
 
 /** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
 export async function caseEvidence(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
@@ -11,32 +22,27 @@ export async function caseEvidence(store: Store, caseId: string): Promise<Record
     `SELECT f AS feedetl_sn, list(DISTINCT detector_id ORDER BY detector_id) AS detectors
      FROM (SELECT a.detector_id, unnest(a.feedetl_sn) AS f FROM alerts a
            WHERE a.alert_id IN (SELECT alert_id FROM case_alerts WHERE case_id = $1) AND a.status = 'open')
-     GROUP BY f`,
+     GROUP BY f ORDER BY f LIMIT ${MAX_FLAGGED}`,
     [caseId],
   );
-  const visits = await store.all<{ mdtrt_id: string }>(
-    `SELECT DISTINCT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL`,
+  const alertVisits = await store.all<{ mdtrt_id: string }>(
+    `SELECT DISTINCT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL ORDER BY 1 LIMIT ${MAX_VISITS}`,
     [caseId],
-  );
-  if (off.length === 0 && visits.length === 0) return [];
-  const offIds = listValue(off.map((o) => o.feedetl_sn));
-  // Plain list filters: DuckDB scans fee_list_d once per query without building join plans.
-  const fromLines = off.length
-    ? await store.all<{ mdtrt_id: string }>('SELECT DISTINCT mdtrt_id FROM fee_list_d WHERE list_contains($1, feedetl_sn)', [offIds])
-    : [];
-  const visitIds = listValue([...new Set([...visits, ...fromLines].map((v) => v.mdtrt_id).filter(Boolean))]);
-  const rows = await store.all<Record<string, unknown>>(
-    `SELECT fl.feedetl_sn, fl.mdtrt_id, fl.setl_id, ${ts('fl.fee_ocur_time')} AS fee_ocur_time, fl.fixmedins_code, fl.med_list_codg,
-       fl.hilist_name, fl.med_chrgitm_type, fl.cnt::DOUBLE AS cnt, fl.pric::DOUBLE AS pric,
-       fl.det_item_fee_sumamt::DOUBLE AS det_item_fee_sumamt, fl.pric_uplmt_amt::DOUBLE AS pric_uplmt_amt, fl.bilg_dr_codg,
-       fl.bilg_dept_name, list_contains($2, fl.feedetl_sn) AS offending
-     FROM fee_list_d fl
-     WHERE list_contains($1, fl.mdtrt_id) OR list_contains($2, fl.feedetl_sn)
-     ORDER BY offending DESC, fl.fee_ocur_time, fl.feedetl_sn LIMIT ${EVIDENCE_LIMIT}`,
-    [visitIds, offIds],
   );
   const detectors = new Map(off.map((o) => [o.feedetl_sn, o.detectors]));
-  return rows.map((r) => ({ ...r, detectors: detectors.get(r.feedetl_sn as string) ?? [] }));
+  const flagged = off.length
+    ? await store.all<Record<string, unknown>>(`SELECT ${LINE_COLUMNS} FROM fee_list_d WHERE ${inParams('feedetl_sn', off.length)}`, off.map((o) => o.feedetl_sn))
+    : [];
+  const visitIds = [...new Set([...alertVisits.map((v) => v.mdtrt_id), ...flagged.map((r) => r.mdtrt_id as string)].filter(Boolean))].slice(0, MAX_VISITS);
+  const context = visitIds.length
+    ? await store.all<Record<string, unknown>>(`SELECT ${LINE_COLUMNS} FROM fee_list_d WHERE ${inParams('mdtrt_id', visitIds.length)}`, visitIds)
+    : [];
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const r of [...flagged, ...context]) byId.set(r.feedetl_sn as string, r);
+  return [...byId.values()]
+    .map((r): Record<string, unknown> => ({ ...r, offending: detectors.has(r.feedetl_sn as string), detectors: detectors.get(r.feedetl_sn as string) ?? [] }))
+    .sort((a, b) => Number(b.offending) - Number(a.offending) || String(a.fee_ocur_time).localeCompare(String(b.fee_ocur_time)) || String(a.feedetl_sn).localeCompare(String(b.feedetl_sn)))
+    .slice(0, EVIDENCE_LIMIT);
 }
 
 export async function caseAlerts(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
@@ -68,26 +74,22 @@ export async function personInfo(store: Store, psnNo: string, unmasked: boolean)
   return { ...rest, psn_name_masked: maskName(psn_name), certno_masked: maskCertno(certno), masked: true };
 }
 
-/** The person's visits (newest first); visits holding flagged lines of this case are marked. */
-export async function visitTimeline(store: Store, caseId: string, psnNo: string): Promise<Record<string, unknown>[]> {
-  return store.all(
-    `WITH flagged AS (
-       SELECT DISTINCT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL
-       UNION SELECT DISTINCT fl.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id), unnest(a.feedetl_sn) t(f)
-         JOIN fee_list_d fl ON fl.feedetl_sn = t.f WHERE ca.case_id = $1
-     ),
-     cost AS (
+/** The person's visits (newest first); `flaggedVisits` (visits holding this case's flagged lines) are marked. */
+export async function visitTimeline(store: Store, psnNo: string, flaggedVisits: string[]): Promise<Record<string, unknown>[]> {
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH cost AS (
        SELECT mdtrt_id, sum(medfee_sumamt)::DOUBLE AS medfee_sumamt, sum(fund_pay_sumamt)::DOUBLE AS fund_pay_sumamt
-       FROM setl_d WHERE psn_no = $2 AND coalesce(refd_setl_flag, 0) <> 1 AND init_setl_id IS NULL GROUP BY mdtrt_id
+       FROM setl_d WHERE psn_no = $1 AND coalesce(refd_setl_flag, 0) <> 1 AND init_setl_id IS NULL GROUP BY mdtrt_id
      )
      SELECT m.mdtrt_id, m.fixmedins_code, f.fixmedins_name, m.med_type, ${ts('m.begntime')} AS begntime, ${ts('m.endtime')} AS endtime,
-       m.dscg_maindiag_code, m.dscg_maindiag_name, m.ipt_days, cost.medfee_sumamt, cost.fund_pay_sumamt,
-       m.mdtrt_id IN (SELECT mdtrt_id FROM flagged) AS flagged
+       m.dscg_maindiag_code, m.dscg_maindiag_name, m.ipt_days, cost.medfee_sumamt, cost.fund_pay_sumamt
      FROM mdtrt_d m LEFT JOIN cost USING (mdtrt_id)
      LEFT JOIN (SELECT fixmedins_code, any_value(fixmedins_name) AS fixmedins_name FROM fixmedins GROUP BY 1) f USING (fixmedins_code)
-     WHERE m.psn_no = $2 ORDER BY m.begntime DESC LIMIT 200`,
-    [caseId, psnNo],
+     WHERE m.psn_no = $1 ORDER BY m.begntime DESC LIMIT 200`,
+    [psnNo],
   );
+  const flagged = new Set(flaggedVisits);
+  return rows.map((r) => ({ ...r, flagged: flagged.has(r.mdtrt_id as string) }));
 }
 
 /**

@@ -114,14 +114,16 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
        FROM cases WHERE case_id = $1`,
       [c.case_id as string],
     );
+    const evidence = await caseEvidence(store, c.case_id as string);
+    const flaggedVisits = [...new Set([...evidence.filter((e) => e.offending).map((e) => e.mdtrt_id as string), ...alerts.map((a) => a.mdtrt_id as string)])];
     return {
       case: { ...c, status_zh: STATUS_ZH[c.status as keyof typeof STATUS_ZH] ?? c.status },
       sla: { days, ...sla },
       snooze: await caseSnooze(store, c.case_id as string),
       alerts,
-      evidence: await caseEvidence(store, c.case_id as string),
+      evidence,
       person,
-      visits: psnNo ? await visitTimeline(store, c.case_id as string, psnNo) : [],
+      visits: psnNo ? await visitTimeline(store, psnNo, flaggedVisits) : [],
       peers: await providerPeers(store, provider),
       events: await caseEvents(store, c.case_id as string),
     };
