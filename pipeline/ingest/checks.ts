@@ -119,11 +119,23 @@ export async function checkTable(store: Store, table: ContractTableName, files: 
   const anyIssue = checks.map((c) => `COALESCE(${c.when}, false)`).join(' OR ');
   const issues = `CASE WHEN ${anyIssue} THEN list_filter([${checks.map(issue).join(', ')}], lambda x: x IS NOT NULL) END`;
   const names = def.fields.map((f) => ident(f.name));
+  const union = perFile.join('\nUNION ALL\n');
+  // The typed rows as a view, not a table: the merge reads the source again instead of a wide 10 M-row copy.
+  await store.run(`CREATE OR REPLACE TEMP VIEW ${typedView(table)} AS
+    SELECT _fi, _rid, _row, (_fi::BIGINT << 40) + _rid AS _seq, ${names.join(', ')}, hash(${names.join(', ')}) AS row_hash
+    FROM (SELECT l1.*, ${typed} FROM (${union}) l1) l2`);
+  // The checked table keeps only what set-level checks need: keys, parent links, reversal marks, findings.
+  const narrow = [...new Set([...def.key, ...def.parents.flatMap((p) => p.fields), ...(table === 'setl_d' ? ['refd_setl_flag', 'init_setl_id'] : [])])].map(ident);
   const chk = `_fw_chk_${table}`;
   await store.run(`CREATE OR REPLACE TEMP TABLE ${chk} AS
     SELECT *, COALESCE(list_contains(list_transform(issues, lambda x: x.severity), 'error'), false) AS _err FROM (
-      SELECT _fi, _rid, _row, (_fi::BIGINT << 40) + _rid AS _seq, ${names.join(', ')}, hash(${names.join(', ')}) AS row_hash, ${issues} AS issues
-      FROM (SELECT l1.*, ${typed}, ${reversal} AS _reversal FROM (${perFile.join('\nUNION ALL\n')}) l1 ${join}) l2
+      SELECT _fi, _rid, _row, (_fi::BIGINT << 40) + _rid AS _seq, ${narrow.join(', ')}, ${issues} AS issues
+      FROM (SELECT l1.*, ${typed}, ${reversal} AS _reversal FROM (${union}) l1 ${join}) l2
     )`);
   return chk;
+}
+
+/** The view of a table's typed rows (all contract fields, row_hash, _seq), defined by checkTable. */
+export function typedView(table: ContractTableName): string {
+  return `_fw_typed_${table}`;
 }

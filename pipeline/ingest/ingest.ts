@@ -70,6 +70,10 @@ function timing(text: string): void {
 }
 
 async function dropWorkTables(store: Store): Promise<void> {
+  const views = await store.all<{ name: string }>(
+    `SELECT view_name AS name FROM duckdb_views() WHERE temporary AND view_name LIKE '\\_fw\\_%' ESCAPE '\\'`,
+  );
+  for (const v of views) await store.run(`DROP VIEW IF EXISTS temp.main.${v.name}`);
   const rows = await store.all<{ name: string }>(
     `SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_fw\\_%' ESCAPE '\\'`,
   );

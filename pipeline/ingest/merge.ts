@@ -1,6 +1,7 @@
 import { CONTRACT, type ContractTableName } from '../contract.ts';
 import type { Store } from '../store/store.ts';
 import { ident, sqlString } from './errors.ts';
+import { typedView } from './checks.ts';
 
 /**
  * Set-level checks and the merge of one table, all in SQL. Input: `_fw_chk_<table>` (checks.ts) or none
@@ -56,8 +57,7 @@ export async function setLevelChecks(store: Store, table: ContractTableName, chk
       WHERE NOT c._err AND ${p.fields.map((f) => `c.${ident(f)} IS NOT NULL`).join(' AND ')}
         AND c._seq NOT IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE reason_code = 'duplicate_in_batch')`);
   }
-  // Rows with a set-level error (duplicate, orphan) are not loaded either. (A small list anti-joined in the
-  // merge: updating the checked table inside the transaction would slow every later scan of it.)
+  // Rows with any error (row-level, duplicate, orphan) are not loaded: a small list anti-joined in the merge.
   await store.run(`CREATE OR REPLACE TEMP TABLE _fw_drop AS SELECT DISTINCT (_fi::BIGINT << 40) + _rid AS _seq FROM ${rej} WHERE severity = 'error'`);
 }
 
@@ -77,7 +77,7 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   const b = sqlString(batchId);
   const parts: string[] = [];
   if (chk) {
-    parts.push(`SELECT ${cols}, row_hash, 'batch' AS _src FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`);
+    parts.push(`SELECT ${cols}, row_hash, 'batch' AS _src FROM ${typedView(table)} c ANTI JOIN _fw_drop d ON d._seq = c._seq`);
   }
   let resolved = 0;
   let superseded = 0;
@@ -139,6 +139,6 @@ export async function keepPending(store: Store, table: ContractTableName, chk: s
   if (CONTRACT[table].parents.length === 0) return;
   const cols = CONTRACT[table].fields.map((f) => ident(f.name)).join(', ');
   await store.run(`INSERT INTO ${table}_pending (${cols}, batch_id, row_hash, file, row_number)
-    SELECT ${cols}, ${sqlString(batchId)}, row_hash, f.name, c._row FROM ${chk} c JOIN _fw_files f ON f.fi = c._fi
+    SELECT ${cols}, ${sqlString(batchId)}, row_hash, f.name, c._row FROM ${typedView(table)} c JOIN _fw_files f ON f.fi = c._fi
     WHERE c._seq IN (SELECT (_fi::BIGINT << 40) + _rid FROM ${rej} WHERE reason_code = 'orphan')`);
 }
