@@ -17,14 +17,15 @@ export interface CheckOptions {
 }
 
 const src = (f: string) => ident(`_s_${f}`);
+const typedCol = (f: string) => ident(`_t_${f}`);
 
 /** GB 11643 resident ID check: 17 digits, then the check character from the weighted sum mod 11. */
 export const CERTNO_MACRO = `CREATE OR REPLACE TEMP MACRO _fw_certno_ok(c) AS (
   regexp_full_match(c, '[0-9]{17}[0-9Xx]') AND
   substr('10X98765432', (list_sum(list_transform(range(17), lambda i: (ascii(c[i + 1]) - 48) * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11)::INTEGER + 1, 1) = upper(c[18]))`;
 
-function typedSql(f: FieldDef): string {
-  const s = src(f.name);
+/** The typed value of a field from its text `s` (an SQL expression). */
+function typedSql(f: FieldDef, s: string): string {
   switch (f.type) {
     case 'varchar':
       return s;
@@ -99,14 +100,21 @@ export async function checkTable(store: Store, table: ContractTableName, files: 
   const def = CONTRACT[table];
   const values = mapping.tables[table]?.values ?? {};
   const perFile = files.map((f) => {
-    const cols = def.fields.map((fd) => {
+    const cols = def.fields.flatMap((fd) => {
       const source = f.fieldSource[fd.name];
-      const text = source === undefined ? 'NULL::VARCHAR' : `NULLIF(trim(CAST(s.${ident(source)} AS VARCHAR)), '')`;
-      return `${valueMapSql(text, values[fd.name])} AS ${src(fd.name)}`;
+      const raw = source === undefined ? 'NULL::VARCHAR' : `NULLIF(trim(CAST(s.${ident(source)} AS VARCHAR)), '')`;
+      const text = valueMapSql(raw, values[fd.name]);
+      const out = [`${text} AS ${src(fd.name)}`];
+      if (fd.type !== 'varchar') {
+        // A natively typed source column (Parquet) is cast directly, without a round trip through text.
+        const native = source !== undefined && f.columnTypes[source] !== 'VARCHAR' && !values[fd.name];
+        out.push(`${native ? `TRY_CAST(s.${ident(source)} AS ${sqlType(fd.type)})` : typedSql(fd, text)} AS ${typedCol(fd.name)}`);
+      }
+      return out;
     });
     return `SELECT ${f.index} AS _fi, s.${f.rowIdColumn} AS _rid, ${rowNumberSql(f)} AS _row, ${cols.join(', ')} FROM ${f.source} s`;
   });
-  const typed = def.fields.map((f) => `${typedSql(f)} AS ${ident(f.name)}`).join(', ');
+  const typed = def.fields.map((f) => `${f.type === 'varchar' ? src(f.name) : typedCol(f.name)} AS ${ident(f.name)}`).join(', ');
   let reversal = 'false';
   let join = '';
   if (table === 'setl_d') reversal = `(COALESCE(TRY_CAST(${src('refd_setl_flag')} AS INTEGER), 0) = 1 OR ${src('init_setl_id')} IS NOT NULL)`;

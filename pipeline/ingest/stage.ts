@@ -25,6 +25,8 @@ export interface StagedFile extends BatchFile {
   rows: number;
   /** Source columns as read. */
   columns: string[];
+  /** Source column → DuckDB type as read (all VARCHAR for CSV and Arrow staging). */
+  columnTypes: Record<string, string>;
   /** Contract field → source column (only the fields the file has). */
   fieldSource: Record<string, string>;
   /** CSV rows DuckDB could not split into the header's columns (recorded as `bad_row` rejects). */
@@ -106,12 +108,14 @@ export async function stageFiles(
       }
       const inPlace = file.format === 'parquet';
       const source = inPlace ? `read_parquet(${sqlString(file.path)}, file_row_number = true)` : table;
-      const columns = inPlace
-        ? (await store.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)})`)).map((r) => r.column_name)
-        : (await store.all<{ name: string }>(`SELECT column_name AS name FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table])).map((r) => r.name);
+      const described = inPlace
+        ? await store.all<{ name: string; type: string }>(`SELECT column_name AS name, column_type AS type FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)}))`)
+        : await store.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table]);
+      const columns = described.map((r) => r.name);
+      const columnTypes = Object.fromEntries(described.map((r) => [r.name, r.type]));
       const rows = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
       staged.push({
-        ...file, index, source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding, rows, columns,
+        ...file, index, source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding, rows, columns, columnTypes,
         fieldSource: fieldSources(file, columns, mapping),
         malformedTable: file.format === 'csv' ? errTable : null, malformedRows,
       });
