@@ -22,6 +22,10 @@ import { Truth } from './truth.ts';
 import { COLUMNS, TableWriter, type TableName } from './writer.ts';
 import { toParquet } from './parquet.ts';
 
+/** Shortest window in which every planted scenario and its look-alike fit (the demo city is 90 days). */
+export const MIN_DAYS = 60;
+export const MAX_DAYS = 3660;
+
 export interface GenerateOptions {
   out: string;
   persons: number;
@@ -52,7 +56,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   const start = options.start ?? '2026-01-01';
   const format = options.format ?? 'csv';
   if (!Number.isInteger(persons) || persons < 500) throw new Error(`--persons must be an integer ≥ 500 (got ${persons})`);
-  if (!Number.isInteger(days) || days < 120 || days > 3660) throw new Error(`--days must be an integer between 120 and 3660 (got ${days})`);
+  if (!Number.isInteger(days) || days < MIN_DAYS || days > MAX_DAYS) throw new Error(`--days must be an integer between ${MIN_DAYS} and ${MAX_DAYS} (got ${days})`);
   const log = options.onProgress ?? (() => {});
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });

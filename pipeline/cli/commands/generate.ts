@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { generateCity } from '../../../data/generator/index.ts';
+import { generateCity, MAX_DAYS, MIN_DAYS } from '../../../data/generator/index.ts';
 import { cliContext, logLine, printJsonLine, printLine, UsageError } from '../context.ts';
 
 /** `fundwatch generate`: a deterministic sample city with planted fraud cases and their ground truth. */
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       const persons = Number(opts.persons);
       const days = Number(opts.days);
       if (!Number.isInteger(persons) || persons < 500) throw new UsageError(`--persons 必须是不小于500的整数 must be an integer ≥ 500: ${opts.persons}`);
-      if (!Number.isInteger(days) || days < 120) throw new UsageError(`--days 必须是不小于120的整数 must be an integer ≥ 120: ${opts.days}`);
+      if (!Number.isInteger(days) || days < MIN_DAYS || days > MAX_DAYS) throw new UsageError(`--days 必须是${MIN_DAYS}到${MAX_DAYS}之间的整数（植入场景至少需要${MIN_DAYS}天） must be an integer between ${MIN_DAYS} and ${MAX_DAYS}: ${opts.days}`);
       if (opts.format !== 'csv' && opts.format !== 'parquet') throw new UsageError(`--format 只能是 csv 或 parquet: ${opts.format}`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.start)) throw new UsageError(`--start 日期格式应为 YYYY-MM-DD: ${opts.start}`);
       const seed = /^\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
