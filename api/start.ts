@@ -5,6 +5,7 @@ import type { Store } from '../pipeline/store/store.ts';
 import type { FundwatchConfig } from '../pipeline/config.ts';
 import { redisSettings, checkRedis } from '../pipeline/queue/redis.ts';
 import { startQueueOwner, type QueueOwner } from '../pipeline/queue/owner.ts';
+import { startReferralWorkers, type ReferralWorkers } from '../pipeline/referrals/deliver.ts';
 import { casesConfig } from '../pipeline/cases/config.ts';
 import { nightlyConfig } from '../pipeline/nightly/config.ts';
 import { runNightly } from '../pipeline/nightly/run.ts';
@@ -59,14 +60,20 @@ export async function startOwnerServer(opts: {
 
   let queueOwner: QueueOwner | null = null;
   let scheduler: NightlyScheduler | null = null;
+  let referralWorkers: ReferralWorkers | null = null;
   if (redisUp) {
     queueOwner = await startQueueOwner(store, redis, { config: casesConfig(config), log }).catch((err: Error) => {
       log(`队列守护未启动 queue owner not started: ${err.message}`);
       return null;
     });
+    // webhook senders, dead letter, monthly file drop (BullMQ job scheduler); re-reads the delivery outbox
+    referralWorkers = await startReferralWorkers(store, redis, { config, log }).catch((err: Error) => {
+      log(`转介推送未启动 referral delivery not started: ${err.message}`);
+      return null;
+    });
     if (opts.scheduler !== false) scheduler = await startNightlyScheduler(store, redis, config, log);
   } else {
-    log('Redis 不可用：队列、夜间调度与 Bull Board 未启动 (Redis unreachable: queues, scheduler and Bull Board not started)');
+    log('Redis 不可用：队列、转介推送、夜间调度与 Bull Board 未启动，转介留在发件箱 (Redis unreachable: queues, referral delivery, scheduler and Bull Board not started; referrals stay in the outbox)');
   }
 
   return {
@@ -76,6 +83,7 @@ export async function startOwnerServer(opts: {
     async close() {
       removeOwnerFile(opts.dbPath);
       await scheduler?.close();
+      await referralWorkers?.close();
       await queueOwner?.close();
       await app.close();
       if (running) await running;

@@ -9,6 +9,7 @@ import { runDetection } from '../detect/engine.ts';
 import { updateCases } from '../cases/update.ts';
 import { runEarlyWarning } from '../warning/run.ts';
 import { dispatchCases } from '../queue/dispatch.ts';
+import { deliverReferrals } from '../referrals/deliver.ts';
 import { writeRunReport } from './report.ts';
 
 export interface StageContext {
@@ -160,10 +161,16 @@ export const NIGHTLY_STAGES: NightlyStage[] = [
   },
   {
     name: 'dispatch',
-    title_zh: '派发案件',
+    title_zh: '派发案件与转介',
     critical: false,
-    async run({ store, redis }) {
-      return { result: await dispatchCases(store, redis) };
+    // Cases → inspection queues, referral deliveries → department queues (the owner's workers send them).
+    // Redis down: both stay in the DuckDB outbox for the next run or the owner; the run says so (partial).
+    async run({ store, redis, config, log }) {
+      const cases = await dispatchCases(store, redis);
+      const referrals = await deliverReferrals(store, redis, { config });
+      const down = [cases, referrals].filter((r) => !r.redis_available).map((r) => r.message);
+      for (const m of down) log(m);
+      return { result: { ...cases, referrals }, partial: down.length ? down.join('; ') : undefined };
     },
   },
   {

@@ -120,6 +120,37 @@ export async function startReferralWorkers(
   const log = opts.log ?? (() => undefined);
   const conn = openRedis(settings, { failFast: false });
   const deadLetter = new Queue(REFERRAL_DEAD_LETTER_QUEUE, { connection: conn, prefix: settings.prefix });
+  const filesQueue = new Queue(REFERRAL_FILES_QUEUE, { connection: conn, prefix: settings.prefix });
+  const workers = createWorkers(store, settings, rc, deadLetter, opts.config, log);
+  let timer: NodeJS.Timeout | undefined;
+  const close = async () => {
+    clearInterval(timer);
+    await Promise.all(workers.map((w) => w.close()));
+    await deadLetter.close();
+    await filesQueue.close();
+    await conn.quit().catch(() => conn.disconnect());
+  };
+  if (opts.schedule !== false) {
+    try {
+      await scheduleMonthlyFiles(filesQueue, rc);
+    } catch (err) {
+      await close().catch(() => undefined);
+      throw err;
+    }
+  }
+  // The outbox is re-read now and then: deliveries created while Redis was down (or lost in a flush) go out.
+  const redeliver = async () => {
+    const r = await deliverReferrals(store, settings, { config: opts.config });
+    if (r.enqueued > 0 || !r.redis_available) log(r.message);
+  };
+  await redeliver().catch((e) => log(`转介排队失败 delivery enqueue failed: ${(e as Error).message}`));
+  timer = setInterval(() => void redeliver().catch((e) => log(`转介排队失败 delivery enqueue failed: ${(e as Error).message}`)), opts.redeliverMs ?? 10 * 60_000);
+  timer.unref();
+  return { close };
+}
+
+/** One webhook sender per department (concurrency 1, dead letter after the last try) and the monthly files worker. */
+function createWorkers(store: Store, settings: RedisSettings, rc: ReferralsConfig, deadLetter: Queue, config: FundwatchConfig | undefined, log: (msg: string) => void): Worker[] {
   const workers: Worker[] = [];
   for (const d of rc.departments.filter((x) => x.webhook)) {
     const w = new Worker<DeliveryJobData>(referralQueueName(d.id), (job) => sendOne(store, d, job), {
@@ -138,32 +169,15 @@ export async function startReferralWorkers(
     REFERRAL_FILES_QUEUE,
     async (job) => {
       const month = job.data?.month ?? previousMonth(new Date());
-      const res = await writeReferralFiles(store, { config: opts.config, month, actor: 'scheduler' });
+      const res = await writeReferralFiles(store, { config, month, actor: 'scheduler' });
       log(`已生成 ${month} 转介文件 monthly referral files written: ${res.map((r) => `${r.department_id}=${r.rows}`).join(', ')}`);
       return res;
     },
     { connection: connectionOptions(settings), prefix: settings.prefix, concurrency: 1 },
   );
+  files.on('error', (err) => log(`转介文件队列错误 referral files queue error: ${err.message}`));
   workers.push(files);
-  const filesQueue = new Queue(REFERRAL_FILES_QUEUE, { connection: conn, prefix: settings.prefix });
-  if (opts.schedule !== false) await scheduleMonthlyFiles(filesQueue, rc);
-  // The outbox is re-read now and then: deliveries created while Redis was down (or lost in a flush) go out.
-  const redeliver = async () => {
-    const r = await deliverReferrals(store, settings, { config: opts.config });
-    if (r.enqueued > 0 || !r.redis_available) log(r.message);
-  };
-  await redeliver().catch((e) => log(`转介排队失败 delivery enqueue failed: ${(e as Error).message}`));
-  const timer = setInterval(() => void redeliver().catch((e) => log(`转介排队失败 delivery enqueue failed: ${(e as Error).message}`)), opts.redeliverMs ?? 10 * 60_000);
-  timer.unref();
-  return {
-    async close() {
-      clearInterval(timer);
-      await Promise.all(workers.map((w) => w.close()));
-      await deadLetter.close();
-      await filesQueue.close();
-      await conn.quit().catch(() => conn.disconnect());
-    },
-  };
+  return workers;
 }
 
 export const MONTHLY_FILES_SCHEDULER_ID = 'monthly-referral-files';
