@@ -13,13 +13,14 @@ export interface SuppressionInput {
   actor: string;
 }
 
-/** How an alert maps to a suppression subject (visit alerts count as their provider's). */
-const MATCH_SQL = `s.detector_id = a.detector_id
+/** How alert `a` maps to suppression `s` (visit alerts count as their provider's). */
+export const MATCH_SQL = `s.detector_id = a.detector_id
   AND s.subject_type = CASE WHEN a.subject_type = 'visit' THEN 'provider' ELSE a.subject_type END
   AND (s.subject_type <> 'person' OR s.psn_no = a.psn_no)
   AND (s.subject_type = 'person' OR s.fixmedins_code = a.fixmedins_code)
   AND (s.subject_type <> 'physician' OR s.bilg_dr_codg = a.bilg_dr_codg)`;
-const ACTIVE_SQL = `s.lifted_at IS NULL AND s.until >= current_date`;
+/** Suppression `s` is in force today (until is inclusive). */
+export const ACTIVE_SQL = `s.lifted_at IS NULL AND s.until >= current_date`;
 
 /** Snooze one rule for one subject until a date (with reason, audited). Applied at the next case update. */
 export async function addSuppression(store: Store, input: SuppressionInput): Promise<string> {

@@ -3,6 +3,7 @@ import { Job, Queue, Worker } from 'bullmq';
 import type { Store } from '../store/store.ts';
 import { appendCaseEvent } from '../cases/events.ts';
 import { QUEUED_STATUSES, QUEUED_STATUSES_SQL } from '../cases/status.ts';
+import { snoozedCases, snoozeEndsAt } from '../cases/snooze.ts';
 import type { CasesConfig } from '../cases/config.ts';
 import type { CaseJobData } from './dispatch.ts';
 import { inspectionQueueName, safe } from './names.ts';
@@ -35,7 +36,8 @@ export interface TakeResult {
  * Take next: the inspector receives the highest-priority case of a region queue (BullMQ manual processing,
  * `worker.getNextJob(token)`), locked for one review period; the token is recorded in DuckDB so later
  * commands (renew, release, decide) can act on the job. Without `region`, regions are tried in order of
- * their highest open risk score.
+ * their highest open risk score. A snoozed or rule-suppressed case (`snoozedCases`) is skipped: its job is
+ * moved to BullMQ's delayed set until the day after the snooze ends, keeping its priority.
  */
 export async function takeNextCase(
   store: Store,
@@ -59,6 +61,11 @@ export async function takeNextCase(
         const token = `${safe(opts.inspector)}-${randomUUID()}`;
         const job = await worker.getNextJob(token, { block: false });
         if (!job) break;
+        const snoozedUntil = (await snoozedCases(store, [job.id!])).get(job.id!);
+        if (snoozedUntil) {
+          await job.moveToDelayed(snoozeEndsAt(snoozedUntil), token);
+          continue;
+        }
         const taken = await recordTake(store, job.id!, opts.inspector, token);
         if (!taken) {
           // DuckDB says this case is no longer open: drop the stale job and look further.
