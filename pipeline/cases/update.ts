@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { scoreSql, familySeveritySql, DEFAULT_FAMILY_SEVERITY, RESULT_WEIGHT } from './score.ts';
 import { applySuppressions } from './suppress.ts';
+import { settleWithdrawnCases } from './withdrawn.ts';
 
 export interface UpdateCasesSummary {
   run_id: string | null;
@@ -11,6 +12,12 @@ export interface UpdateCasesSummary {
   cases_reopened: number;
   cases_with_new_alerts: number;
   cases_rescored: number;
+  /** undecided cases closed because every alert was withdrawn */
+  cases_closed_withdrawn: number;
+  /** decided/appealed cases marked (event) because every alert was withdrawn */
+  cases_marked_withdrawn: number;
+  /** cases closed that way reopened because an alert is open again */
+  cases_reinstated: number;
   open_cases: number;
 }
 
@@ -19,8 +26,9 @@ export interface UpdateCasesSummary {
  * (provider + doctor code); visit alerts join their provider's case. The region is the provider's admdvs
  * (person: insu_admdvs), falling back to the alert's admdvs. New alerts join their subject's case; a decided
  * or closed case reopens (back to `new`) only when an alert it has not seen arrives. Re-running on the same
- * alerts changes nothing. Every new or reopened case, and every case whose score changed, is marked for
- * dispatch (its `dispatched_priority` no longer matches).
+ * alerts changes nothing. Cases whose every alert was withdrawn are settled (`settleWithdrawnCases`). Every
+ * new or reopened case, and every case whose score changed, is marked for dispatch (its `dispatched_priority`
+ * no longer matches).
  */
 export async function updateCases(store: Store, opts: { runId?: string | null; actor?: string } = {}): Promise<UpdateCasesSummary> {
   const runId = opts.runId ?? null;
@@ -96,6 +104,7 @@ export async function updateCases(store: Store, opts: { runId?: string | null; a
       [actor, runId],
     );
     await store.run(`INSERT INTO case_alerts (case_id, alert_id, run_id, added_at) SELECT case_id, alert_id, run_id, now() FROM fw_new_links`);
+    const withdrawn = await settleWithdrawnCases(store, actor, runId);
 
     const rescored = await rescoreCases(store, runId);
     const open = await store.scalar<number>(`SELECT count(*)::INTEGER FROM cases WHERE status <> 'closed'`);
@@ -110,6 +119,9 @@ export async function updateCases(store: Store, opts: { runId?: string | null; a
       cases_reopened: reopened,
       cases_with_new_alerts: joined,
       cases_rescored: rescored,
+      cases_closed_withdrawn: withdrawn.closed,
+      cases_marked_withdrawn: withdrawn.marked,
+      cases_reinstated: withdrawn.reinstated,
       open_cases: open,
     };
   });
