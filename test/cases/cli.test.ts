@@ -9,7 +9,8 @@ import { Store } from '../../pipeline/store/store.ts';
 import { tempDir } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import { insertAlerts } from './alerts.ts';
-import { seedEarlyWarning } from '../warning/seed.ts';
+import ExcelJS from 'exceljs';
+import { seedEarlyWarning, TWO_DEPARTMENTS } from '../warning/seed.ts';
 import { runEarlyWarning } from '../../pipeline/warning/run.ts';
 
 /** Runs the real CLI program in-process (a fresh commander tree per call); rejects with {code} like the process would exit. */
@@ -82,5 +83,53 @@ describe('fundwatch cases / case / queue / suppress / referrals', () => {
     expect(refs[0]).toMatchObject({ psn_no: 'P1', psn_name_masked: '张*', certno_masked: '110101********4514', ytd_out_of_pocket: 11000, department: null, delivery_status: 'no_department' });
     expect(refs[0].certno).toBeUndefined();
     await expect(fw('referrals', '--json')).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('referrals: --xlsx writes the list, --unmasked is audited, the department reports back, listing changes nothing', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const db = join(t.dir, 'fw.duckdb');
+    const config = join(t.dir, 'fundwatch.config.json');
+    writeFileSync(config, JSON.stringify(TWO_DEPARTMENTS));
+    const store = await Store.open(db);
+    await seedEarlyWarning(store);
+    await runEarlyWarning(store, { config: TWO_DEPARTMENTS });
+    store.close();
+    const fw = (...args: string[]) => runCli([...args, '--db', db, '--config', config]);
+    const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+    const xlsx = join(t.dir, 'march.xlsx');
+    await fw('referrals', '--month', '2026-03', '--xlsx', xlsx);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsx);
+    const ws = wb.worksheets[0];
+    expect(ws.rowCount).toBe(3); // header + P2 for each of the two departments
+    const rows = [2, 3].map((i) => (ws.getRow(i).values as unknown[]).slice(1));
+    expect(rows.map((v) => v.slice(2, 5))).toEqual([['P2', '欧***', '420102********1234'], ['P2', '欧***', '420102********1234']]);
+
+    const full = jsonLines(await fw('referrals', '--month', '2026-03', '--unmasked', '--json'));
+    expect(full.map((l) => [l.department_id, l.psn_name, l.certno])).toEqual([
+      ['agri_rural-42', '欧阳娜娜', '420102198501011234'], ['civil_affairs-421000', '欧阳娜娜', '420102198501011234'],
+    ]);
+    const refId = full[1].referral_id as string;
+    expect(JSON.parse(await fw('referrals', 'outcome', refId, 'civil_affairs-421000', 'verified', '--note', '已核实低保边缘户', '--by', 'mz-421000', '--json')))
+      .toEqual({ referral_id: refId, department_id: 'civil_affairs-421000', outcome: 'verified' });
+    await expect(fw('referrals', 'outcome', refId, 'civil_affairs-421000', 'maybe')).rejects.toMatchObject({ code: 2 });
+    const after = jsonLines(await fw('referrals', '--month', '2026-03', '--json'));
+    expect(after.map((l) => [l.department_id, l.outcome, l.certno])).toEqual([['agri_rural-42', null, undefined], ['civil_affairs-421000', 'verified', undefined]]);
+
+    const s2 = await Store.open(db);
+    try {
+      expect(await s2.all(`SELECT action, object_id, detail->>'rows' AS rows FROM audit_log ORDER BY "at"`)).toEqual([
+        { action: 'referrals.list_unmasked', object_id: '2026-03', rows: '2' },
+        { action: 'referrals.outcome', object_id: refId, rows: null },
+      ]);
+      expect(await s2.all(`SELECT outcome, note, actor FROM referral_outcomes`)).toEqual([{ outcome: 'verified', note: '已核实低保边缘户', actor: 'mz-421000' }]);
+      // listing is read-only: same referrals and deliveries as the pipeline created
+      expect(await s2.scalar('SELECT count(*)::INTEGER FROM referrals')).toBe(4);
+      expect(await s2.scalar(`SELECT count(*)::INTEGER FROM referral_deliveries WHERE status = 'pending_file'`)).toBe(8);
+    } finally {
+      s2.close();
+    }
   });
 });

@@ -14,6 +14,7 @@ interface Received {
   path: string;
   key: string;
   signatureOk: boolean;
+  at: number;
   body: { referral: { referral_id: string; certno_masked: string; certno?: string } };
 }
 
@@ -28,7 +29,7 @@ async function receiver(secret: string) {
     req.on('end', () => {
       const key = String(req.headers['idempotency-key']);
       const ts = String(req.headers['x-fundwatch-timestamp']);
-      received.push({ path: req.url!, key, signatureOk: req.headers['x-fundwatch-signature'] === signBody(secret, ts, raw), body: JSON.parse(raw) });
+      received.push({ at: Date.now(), path: req.url!, key, signatureOk: req.headers['x-fundwatch-signature'] === signBody(secret, ts, raw), body: JSON.parse(raw) });
       if (req.url === '/down') {
         res.writeHead(503).end('maintenance 维护中');
         return;
@@ -96,6 +97,12 @@ describe('referral delivery over BullMQ', () => {
     expect(flaky).toHaveLength(12);
     expect(flaky.every((x) => x.signatureOk)).toBe(true);
     expect(new Set(flaky.map((x) => x.key)).size).toBe(4);
+    // exponential backoff (backoff_ms 40): the second retry waits at least twice as long as the first
+    for (const key of new Set(flaky.map((x) => x.key))) {
+      const at = flaky.filter((x) => x.key === key).map((x) => x.at);
+      expect(at[1] - at[0]).toBeGreaterThanOrEqual(40);
+      expect(at[2] - at[1]).toBeGreaterThanOrEqual(80);
+    }
     expect(flaky.every((x) => x.body.referral.certno === undefined && /\*{8}/.test(x.body.referral.certno_masked))).toBe(true);
     // agri_rural is authorised for full ID numbers
     expect(srv.received.filter((x) => x.path === '/down').every((x) => typeof x.body.referral.certno === 'string' && x.body.referral.certno.length === 18)).toBe(true);
