@@ -2,7 +2,9 @@
 -- [fee_ocur_time, fee_ocur_time + window_minutes] of the same physician and drug (med_list_codg); a window with
 -- at least min_persons distinct persons qualifies. One hit per physician, drug and day; offending lines = the
 -- union of the lines of its qualifying windows. The self-join also requires the same calendar day, so its
--- cost stays per physician-drug-day (a window crossing midnight is cut at midnight).
+-- cost stays per physician-drug-day (a window crossing midnight is cut at midnight). Only physician-drug-days
+-- with at least min_persons distinct persons on the whole day can hold a qualifying window, so the self-join
+-- reads those days only.
 WITH line AS (
   SELECT f.feedetl_sn, f.fixmedins_code, f.bilg_dr_codg, f.med_list_codg, f.hilist_name, f.psn_no,
          f.fee_ocur_time AS t, f.fee_ocur_time::DATE AS day, f.det_item_fee_sumamt, fm.admdvs, p.min_persons, p.window_minutes
@@ -11,10 +13,20 @@ WITH line AS (
   JOIN params p ON p.admdvs = fm.admdvs
   WHERE f.list_type LIKE '1%' AND f.bilg_dr_codg IS NOT NULL AND f.fee_ocur_time >= $scan_from::TIMESTAMP
 ),
+busy_day AS (
+  SELECT fixmedins_code, bilg_dr_codg, med_list_codg, day FROM line
+  GROUP BY fixmedins_code, bilg_dr_codg, med_list_codg, day
+  HAVING count(DISTINCT psn_no) >= min(min_persons)
+),
+busy_line AS (
+  SELECT l.* FROM line l
+  SEMI JOIN busy_day d ON d.fixmedins_code = l.fixmedins_code AND d.bilg_dr_codg = l.bilg_dr_codg
+   AND d.med_list_codg = l.med_list_codg AND d.day = l.day
+),
 burst AS (
   SELECT a.feedetl_sn AS anchor, a.fixmedins_code, a.bilg_dr_codg, a.med_list_codg, a.day,
          count(DISTINCT b.psn_no) AS persons, list(b.feedetl_sn) AS lines
-  FROM line a JOIN line b
+  FROM busy_line a JOIN busy_line b
     ON b.fixmedins_code = a.fixmedins_code AND b.bilg_dr_codg = a.bilg_dr_codg AND b.med_list_codg = a.med_list_codg
    AND b.day = a.day
    AND b.t >= a.t AND b.t <= a.t + to_microseconds(CAST(a.window_minutes * 60000000 AS BIGINT))
@@ -35,7 +47,7 @@ hit_lines AS (
          count(DISTINCT l.psn_no) AS persons, min(l.t) AS first_time, max(l.t) AS last_time,
          any_value(l.hilist_name) AS drug_name, any_value(l.admdvs) AS admdvs,
          any_value(l.min_persons) AS min_persons, any_value(l.window_minutes) AS window_minutes
-  FROM exploded h JOIN line l ON l.feedetl_sn = h.sn
+  FROM exploded h JOIN busy_line l ON l.feedetl_sn = h.sn
   GROUP BY ALL
 )
 SELECT NULL::VARCHAR AS psn_no, h.fixmedins_code, h.bilg_dr_codg, NULL::VARCHAR AS mdtrt_id, NULL::VARCHAR AS setl_id,
