@@ -7,9 +7,9 @@ import type { KbReadProblem, KbReadResult, KnowledgePoint, KpRuleClass } from '.
 import { hasHeaders, readSheet, type SheetRow, type SheetTable } from './sheet.ts';
 import { parseRow, type FileKind, type RowContext } from './rows.ts';
 
-/** The published spreadsheets shipped with the project: `<repo>/../shared/reference/nhsa-knowledge-points`. */
+/** The published spreadsheets shipped with the project (copied from ../shared/reference): `data/reference/nhsa-knowledge-points`. */
 export function referenceKnowledgePointDir(): string {
-  return join(fileURLToPath(new URL('../../', import.meta.url)), '..', 'shared', 'reference', 'nhsa-knowledge-points');
+  return join(fileURLToPath(new URL('../../', import.meta.url)), 'data', 'reference', 'nhsa-knowledge-points');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
@@ -21,8 +22,13 @@ function point(id: string): KnowledgePoint {
 }
 
 describe('the 14 NHSA knowledge-point files as published', () => {
-  it('finds the shipped reference directory', () => {
-    expect(referenceKnowledgePointDir()).toBe(KP_DIR);
+  it('ships an unchanged copy of the published files in data/reference', () => {
+    const shipped = referenceKnowledgePointDir();
+    expect(shipped).toBe(join(repoRoot, 'data', 'reference', 'nhsa-knowledge-points'));
+    const published = readdirSync(KP_DIR).filter((f) => f.endsWith('.xlsx')).sort();
+    expect(published).toHaveLength(14);
+    expect(readdirSync(shipped).filter((f) => f.endsWith('.xlsx')).sort()).toEqual(published);
+    for (const f of published) expect(readFileSync(join(shipped, f)).equals(readFileSync(join(KP_DIR, f)))).toBe(true);
   });
 
   it('recognises every file with its rule class and the published counts', () => {
