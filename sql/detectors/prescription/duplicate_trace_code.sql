@@ -5,20 +5,27 @@
 -- fee time (visit begin when missing), then feedetl_sn, then the position in the list (a code twice on one line
 -- repeats too). One hit per visit holding a repeated sale: feedetl_sn = its repeating line(s) plus the line(s) of
 -- the earlier sales of the same codes; amount at risk = Σ det_item_fee_sumamt of the repeating lines.
-WITH occ AS (
+-- Only codes occurring at least twice can repeat, so the ordered window runs over those codes alone.
+WITH src AS (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, coalesce(fe.fee_ocur_time, m.begntime) AS t, fe.det_item_fee_sumamt,
          CASE WHEN coalesce(fe.cnt, 0) < 0 OR coalesce(fe.det_item_fee_sumamt, 0) < 0 THEN -1 ELSE 1 END AS sign,
-         trim(u.occ.code) AS code, u.occ.pos AS pos
+         unnest(list_transform(string_split(fe.drug_trac_codg, ','), lambda c, i: {'code': trim(c), 'pos': i})) AS occ
   FROM clean_fee fe
-  LEFT JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id,
-       LATERAL (SELECT unnest(list_transform(string_split(fe.drug_trac_codg, ','), lambda c, i: {'code': c, 'pos': i})) AS occ) u
+  LEFT JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   WHERE fe.drug_trac_codg IS NOT NULL AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
+),
+occ AS (
+  SELECT feedetl_sn, mdtrt_id, setl_id, t, det_item_fee_sumamt, sign, occ.code AS code, occ.pos AS pos
+  FROM src WHERE occ.code <> ''
+),
+multi AS (
+  SELECT code FROM occ GROUP BY code HAVING count(*) > 1
 ),
 ranked AS (
   SELECT *,
          coalesce(sum(sign) OVER w_before, 0) AS held_before,
          count(*) FILTER (WHERE sign = 1) OVER w_upto AS sale_no
-  FROM occ WHERE code <> ''
+  FROM occ SEMI JOIN multi USING (code)
   WINDOW w_before AS (PARTITION BY code ORDER BY t, feedetl_sn, pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
          w_upto AS (PARTITION BY code ORDER BY t, feedetl_sn, pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
