@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import type { Store } from '../store/store.ts';
-import { readKnowledgePointFiles } from './read.ts';
+import { knowledgePointFileHashes, readKnowledgePointFiles } from './read.ts';
 import type { KbReadProblem, KbReadResult, KnowledgePoint } from './types.ts';
 
 export interface KbImportResult {
@@ -22,10 +22,10 @@ export async function importKnowledgeBase(
   paths: string[],
   options: { effectiveDate?: string; importedBy?: string } = {},
 ): Promise<KbImportResult> {
+  const already = await importedVersionOfFiles(store, paths);
+  if (already) return already;
   const read = await readKnowledgePointFiles(paths);
-  const contentHash = createHash('sha256')
-    .update(read.files.map((f) => f.sha256).sort().join('\n'))
-    .digest('hex');
+  const contentHash = contentHashOf(read.files.map((f) => f.sha256));
   const codes = read.points.reduce((n, p) => n + p.codes.length, 0);
   const base = { content_hash: contentHash, points: read.points.length, codes, files: read.files, problems: read.problems };
   if (read.points.length === 0) return { status: 'failed', version_id: null, effective_date: null, ...base };
@@ -53,6 +53,28 @@ export async function importKnowledgeBase(
     await appendPoints(store, versionId, read.points);
   });
   return { status: 'imported', version_id: versionId, effective_date: effective, ...base };
+}
+
+function contentHashOf(fileHashes: string[]): string {
+  return createHash('sha256').update([...fileHashes].sort().join('\n')).digest('hex');
+}
+
+/** Re-importing the same files is a no-op: answered from the stored version without parsing the spreadsheets again. */
+async function importedVersionOfFiles(store: Store, paths: string[]): Promise<KbImportResult | null> {
+  const hashes = knowledgePointFileHashes(paths);
+  if (!hashes) return null;
+  const contentHash = contentHashOf(hashes);
+  const row = await store.one<{ version_id: string; effective_date: string; files: string; points: number; codes: number; problems: string }>(
+    `SELECT version_id, effective_date::VARCHAR AS effective_date, files::VARCHAR AS files, points::INTEGER AS points,
+            codes::INTEGER AS codes, problems::VARCHAR AS problems
+     FROM kb_versions WHERE content_hash = $1 ORDER BY imported_at DESC LIMIT 1`,
+    [contentHash],
+  );
+  if (!row) return null;
+  return {
+    status: 'unchanged', version_id: row.version_id, effective_date: row.effective_date, content_hash: contentHash,
+    points: row.points, codes: row.codes, files: JSON.parse(row.files), problems: JSON.parse(row.problems ?? '[]'),
+  };
 }
 
 export function kindOf(p: Pick<KnowledgePoint, 'rule_class' | 'item_kind'>): string {

@@ -27,6 +27,18 @@ export async function readKnowledgePointFiles(paths: string[]): Promise<KbReadRe
   return result;
 }
 
+/** sha256 of each file `readKnowledgePointFiles` would read, without parsing them (null if a path is unusable). */
+export function knowledgePointFileHashes(paths: string[]): string[] | null {
+  const problems: KbReadProblem[] = [];
+  const files = expandPaths(paths, problems);
+  if (problems.length > 0 || files.length === 0) return null;
+  try {
+    return files.map((f) => createHash('sha256').update(readFileSync(f)).digest('hex'));
+  } catch {
+    return null;
+  }
+}
+
 function expandPaths(paths: string[], problems: KbReadProblem[]): string[] {
   const files: string[] = [];
   for (const p of paths) {

@@ -61,6 +61,9 @@ describe('kb import of the published files', () => {
     const again = await importKnowledgeBase(store, [KP_DIR], { effectiveDate: '2026-06-01' });
     expect(again.status).toBe('unchanged');
     expect(again.effective_date).toBe('2026-01-01');
+    expect(again).toMatchObject({ points: 2692, codes: 15618 });
+    expect(again.files).toHaveLength(14);
+    expect(again.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256) && f.rule_class !== null)).toBe(true);
     expect(await store.scalar('SELECT count(*)::INTEGER FROM kb_versions')).toBe(1);
     expect(await store.scalar('SELECT count(*)::INTEGER FROM kb_points')).toBe(2692);
   }, 30_000);
