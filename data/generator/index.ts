@@ -32,6 +32,8 @@ export interface GenerateOptions {
   days: number;
   seed: number | string;
   format?: 'csv' | 'parquet';
+  /** CSV in GB18030 (GBK superset) instead of UTF-8, as older provincial exports are; CSV only. */
+  gbk?: boolean;
   /** YYYY-MM-DD, default 2026-01-01. */
   start?: string;
   /** Progress lines (stderr); default none. */
@@ -44,8 +46,11 @@ export interface GenerateSummary {
   start: string;
   days: number;
   format: 'csv' | 'parquet';
+  encoding: 'utf8' | 'gb18030';
   rows: Record<TableName, number>;
   planted: Record<string, { alert: number; no_alert: number }>;
+  /** Detectors whose positive case does not fit this window, with the reason (also `_truth/not_planted.json`). */
+  not_planted: Record<string, string>;
   seconds: number;
 }
 
@@ -55,6 +60,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   const { persons, days } = options;
   const start = options.start ?? '2026-01-01';
   const format = options.format ?? 'csv';
+  const encoding = options.gbk ? 'gb18030' : 'utf8';
+  if (options.gbk && format !== 'csv') throw new Error('--gbk applies to CSV output only (not with --format parquet)');
   if (!Number.isInteger(persons) || persons < 500) throw new Error(`--persons must be an integer ≥ 500 (got ${persons})`);
   if (!Number.isInteger(days) || days < MIN_DAYS || days > MAX_DAYS) throw new Error(`--days must be an integer between ${MIN_DAYS} and ${MAX_DAYS} (got ${days})`);
   const log = options.onProgress ?? (() => {});
@@ -69,7 +76,7 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   const providers = buildProviders(rng.fork('providers'), persons);
   const people = buildPopulation(rng.fork('people'), persons, start);
   const writers = Object.fromEntries(
-    (Object.keys(COLUMNS) as TableName[]).map((t) => [t, new TableWriter(join(out, `${t}.csv`), COLUMNS[t])]),
+    (Object.keys(COLUMNS) as TableName[]).map((t) => [t, new TableWriter(join(out, `${t}.csv`), COLUMNS[t], encoding)]),
   ) as Record<TableName, TableWriter>;
   const truth = new Truth();
   const ctx: GenContext = {
@@ -106,15 +113,20 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   await plantUpcoding(ctx, upcoding);
   await plantProviderPatterns(ctx, benford);
   await plantEarlyWarning(ctx);
+  const rosterOnly = new Set(ctx.people.filter((p) => p.roster && !p.aid_category).map((p) => p.psn_no));
   for (const c of ctx.sink.crossings) {
-    truth.add('early_warning', 'early_warning', 'person', 'alert', c.threshold === 1_000_000 ? '救助对象高额自付' : '一般人员高额自付',
-      { psn_no: c.psn_no, month: c.month }, `年度累计个人自付首次超过${yuan(c.threshold)}元`);
+    const scenario = rosterOnly.has(c.psn_no) ? '救助名单认定对象高额自付' : c.threshold === 1_000_000 ? '救助对象高额自付' : '一般人员高额自付';
+    const why = rosterOnly.has(c.psn_no) ? '（参保信息为一般人员，救助名单认定为低保对象，按10,000元阈值）' : '';
+    truth.add('early_warning', 'early_warning', 'person', 'alert', scenario, { psn_no: c.psn_no, month: c.month }, `年度累计个人自付首次超过${yuan(c.threshold)}元${why}`);
   }
 
   for (const p of ctx.people) writers.psn_info.row([p.psn_no, p.certno, p.psn_name, p.gend, p.brdy, p.insutype, p.psn_type, p.insu_admdvs, p.aid_category]);
   for (const p of providers) writers.fixmedins.row([p.code, p.name, p.kind, p.hosp_lv, p.admdvs, p.lat, p.lon]);
   for (const d of ctx.deaths) writers.death_records.row([d.certno, dateOf(cal, d.day), d.source]);
-  for (const p of ctx.people) if (p.aid_category) writers.aid_roster.row([p.certno, p.aid_category, `${Number(start.slice(0, 4)) - 1}-01-01`, '']);
+  for (const p of ctx.people) {
+    if (p.aid_category) writers.aid_roster.row([p.certno, p.aid_category, `${Number(start.slice(0, 4)) - 1}-01-01`, '']);
+    if (p.roster) writers.aid_roster.row([p.certno, p.roster.category, p.roster.from, p.roster.to]);
+  }
   for (const i of medCatalogRows(cat)) writers.med_catalog.row([i.code, i.name, i.list_type, i.ceiling !== undefined ? yuan(i.ceiling) : '', i.maxDays ?? '', i.ingredient ?? '']);
   for (const w of Object.values(writers)) await w.close();
   truth.write(out);
@@ -124,5 +136,5 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
     await toParquet(out, Object.keys(COLUMNS));
   }
   writeFileSync(join(out, '_SUCCESS'), '');
-  return { out, seed: options.seed, start, days, format, rows, planted: truth.counts(), seconds: (Date.now() - t0) / 1000 };
+  return { out, seed: options.seed, start, days, format, encoding, rows, planted: truth.counts(), not_planted: truth.notPlanted, seconds: (Date.now() - t0) / 1000 };
 }

@@ -17,6 +17,11 @@ export interface Person {
   psn_type: string;
   insu_admdvs: string;
   aid_category: AidCategory;
+  /**
+   * An aid_roster entry that differs from psn_info.aid_category (the roster wins for the months it covers):
+   * dates YYYY-MM-DD, `to` '' = open-ended.
+   */
+  roster?: { category: Exclude<AidCategory, ''>; from: string; to: string };
   /** Has a chronic condition managed by monthly 140104 visits. */
   chronic: boolean;
   /** Taken by a planted scenario: no background visits. */

@@ -60,7 +60,15 @@ export interface Crossing {
 
 export const AID_THRESHOLD = 1_000_000; // fen: 10,000 yuan
 export const GENERAL_THRESHOLD = 5_000_000; // fen: 50,000 yuan
-export function oopThreshold(p: Person): number {
+/**
+ * The person's year-to-date out-of-pocket threshold in `month` (YYYY-MM; default: psn_info only). As in the
+ * early warning, an aid_roster entry overlapping the month decides the category, else psn_info.aid_category.
+ */
+export function oopThreshold(p: Person, month?: string): number {
+  if (p.roster && month !== undefined) {
+    const covered = p.roster.from.slice(0, 7) <= month && (p.roster.to === '' || p.roster.to.slice(0, 7) >= month);
+    if (covered) return AID_THRESHOLD;
+  }
   return p.aid_category ? AID_THRESHOLD : GENERAL_THRESHOLD;
 }
 
@@ -104,6 +112,9 @@ export class ClaimSink {
   }
 
   async emit(v: VisitSpec): Promise<Emitted> {
+    if (v.endDay * 1440 + v.endMin < v.beginDay * 1440 + v.beginMin) {
+      throw new Error(`generator bug: visit of ${v.person.psn_no} at ${v.provider.code} ends before it begins (day ${v.beginDay} minute ${v.beginMin} → day ${v.endDay} minute ${v.endMin})`);
+    }
     const names = codeNames();
     const mdtrt_id = `MD${String(++this.seq.mdtrt).padStart(12, '0')}`;
     const setl_id = `ST${String(++this.seq.setl).padStart(12, '0')}`;
@@ -153,7 +164,7 @@ export class ClaimSink {
       }
       this.feeLines += lineRows.length;
     } else {
-      const threshold = p.aid_category ? AID_THRESHOLD : GENERAL_THRESHOLD;
+      const threshold = oopThreshold(p, setlTime.slice(0, 7));
       const before = py.ytdOop - (split.medfee_sumamt - split.fund_pay_sumamt);
       if (before < threshold && py.ytdOop >= threshold) this.crossings.push({ psn_no: p.psn_no, month: setlTime.slice(0, 7), threshold });
     }

@@ -22,6 +22,12 @@ type Keys = Partial<Pick<TruthRow, 'psn_no' | 'fixmedins_code' | 'bilg_dr_codg' 
 /** Ground truth of the planted cases and their look-alikes: `<out>/_truth/truth.jsonl`. */
 export class Truth {
   readonly rows: TruthRow[] = [];
+  /** Detector ids whose positive case cannot show in this window (e.g. too little history), with the reason. */
+  readonly notPlanted: Record<string, string> = {};
+
+  skip(detector_id: string, reason: string): void {
+    this.notPlanted[detector_id] = reason;
+  }
 
   add(detector_id: string, family: string, subject_type: TruthRow['subject_type'], expect: TruthRow['expect'], scenario: string, keys: Keys, note_zh: string): void {
     const n = this.rows.filter((r) => r.detector_id === detector_id).length + 1;
@@ -54,5 +60,6 @@ export class Truth {
   write(outDir: string): void {
     mkdirSync(join(outDir, '_truth'), { recursive: true });
     writeFileSync(join(outDir, '_truth', 'truth.jsonl'), this.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(join(outDir, '_truth', 'not_planted.json'), JSON.stringify(this.notPlanted, null, 2) + '\n');
   }
 }

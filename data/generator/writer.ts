@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import iconv from 'iconv-lite';
 
 export type Cell = string | number | null | undefined;
 
@@ -18,8 +19,10 @@ export class TableWriter {
   constructor(
     readonly path: string,
     readonly columns: readonly string[],
+    /** `gb18030`: the bytes of a GBK-era export (`--gbk`); default UTF-8 without BOM. */
+    readonly encoding: 'utf8' | 'gb18030' = 'utf8',
   ) {
-    this.stream = createWriteStream(path, { encoding: 'utf8' });
+    this.stream = createWriteStream(path);
     this.push(columns.join(',') + '\n');
   }
 
@@ -44,7 +47,8 @@ export class TableWriter {
     const chunk = this.buf.join('');
     this.buf = [];
     this.bufLen = 0;
-    if (!this.stream.write(chunk)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    const bytes = this.encoding === 'gb18030' ? iconv.encode(chunk, 'gb18030') : Buffer.from(chunk, 'utf8');
+    if (!this.stream.write(bytes)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
   }
 
   async close(): Promise<void> {

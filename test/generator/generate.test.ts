@@ -44,7 +44,7 @@ describe('fundwatch generate (sample city)', () => {
   const csv = (t: string) => `read_csv('${join(a.dir, `${t}.csv`)}', header = true, all_varchar = true)`;
 
   beforeAll(async () => {
-    summary = await generateCity({ out: a.dir, persons: 2000, days: 120, seed: 7 });
+    summary = await generateCity({ out: a.dir, persons: 2000, days: 90, seed: 7 });
     db = await DuckDBInstance.create(':memory:');
     con = await db.connect();
     for (const t of ['psn_info', 'fixmedins', 'mdtrt_d', 'setl_d', 'fee_list_d', 'death_records', 'aid_roster', 'med_catalog']) {
@@ -68,9 +68,9 @@ describe('fundwatch generate (sample city)', () => {
   });
 
   it('is deterministic: same seed gives identical files, another seed different ones', async () => {
-    await generateCity({ out: b.dir, persons: 2000, days: 120, seed: 7 });
+    await generateCity({ out: b.dir, persons: 2000, days: 90, seed: 7 });
     expect(fileHashes(b.dir)).toEqual(fileHashes(a.dir));
-    await generateCity({ out: c.dir, persons: 2000, days: 120, seed: 8 });
+    await generateCity({ out: c.dir, persons: 2000, days: 90, seed: 8 });
     const other = fileHashes(c.dir);
     expect(other['fee_list_d.csv']).not.toEqual(fileHashes(a.dir)['fee_list_d.csv']);
     expect(other['psn_info.csv']).not.toEqual(fileHashes(a.dir)['psn_info.csv']);
@@ -136,8 +136,11 @@ describe('fundwatch generate (sample city)', () => {
   it('plants every detector id of the catalogue with look-alikes, and early-warning cases', async () => {
     const ids = detectorIds();
     expect(ids.length).toBe(38);
+    // A 90-day window is too short for a 5-month own baseline: that positive case is skipped and says why.
+    expect(Object.keys(summary.not_planted)).toEqual(['high_cost_own_baseline']);
+    expect(JSON.parse(readFileSync(join(a.dir, '_truth', 'not_planted.json'), 'utf8'))).toEqual(summary.not_planted);
     for (const id of ids) {
-      expect(summary.planted[id]?.alert ?? 0, id).toBeGreaterThanOrEqual(3);
+      if (!summary.not_planted[id]) expect(summary.planted[id]?.alert ?? 0, id).toBeGreaterThanOrEqual(3);
       expect(summary.planted[id]?.no_alert ?? 0, id).toBeGreaterThanOrEqual(1);
     }
     expect(summary.planted.early_warning!.alert).toBeGreaterThanOrEqual(6);
@@ -160,10 +163,65 @@ describe('fundwatch generate (sample city)', () => {
       WHERE t.detector_id = 'care_after_death' AND t.expect = 'alert' AND s.setl_time::TIMESTAMP::DATE > d.die_date::DATE`)).toBe(3);
   });
 
+  it('never writes a visit that ends before it begins (planted timings included)', async () => {
+    expect(await count(con, `SELECT count(*) FROM mdtrt_d WHERE endtime::TIMESTAMP < begntime::TIMESTAMP`)).toBe(0);
+    expect(await count(con, `SELECT count(*) FROM mdtrt_d m JOIN setl_d s USING (mdtrt_id) WHERE s.setl_time::TIMESTAMP < m.begntime::TIMESTAMP`)).toBe(0);
+    // impossible_travel: the alert's two settlements are 50 minutes apart, the look-alike's 6 hours.
+    const gaps = (await con.runAndReadAll(`
+      SELECT t.expect, date_diff('minute', min(s.setl_time::TIMESTAMP), max(s.setl_time::TIMESTAMP)) AS gap
+      FROM truth t JOIN setl_d s ON s.psn_no = t.psn_no WHERE t.detector_id = 'impossible_travel' GROUP BY t.case_id, t.expect ORDER BY t.case_id`)).getRows();
+    expect(gaps.map((r) => `${r[0]}:${r[1]}`)).toEqual(['alert:50', 'alert:50', 'alert:50', 'no_alert:370', 'no_alert:370', 'no_alert:370']);
+  });
+
+  it('never admits two early-warning plants to one hospital on the same day (no accidental 结伙住院)', async () => {
+    // Persons planted for the early warning only (high-cost plants also cross the line, on their own dates).
+    const ew = `SELECT psn_no FROM truth GROUP BY psn_no HAVING bool_and(detector_id = 'early_warning')`;
+    expect(await count(con, `SELECT count(DISTINCT psn_no) FROM (${ew})`)).toBeGreaterThanOrEqual(18);
+    expect(await count(con, `
+      SELECT count(*) FROM mdtrt_d a JOIN mdtrt_d b ON a.fixmedins_code = b.fixmedins_code AND a.psn_no < b.psn_no
+        AND a.begntime::DATE = b.begntime::DATE AND a.med_type = '21' AND b.med_type = '21'
+      WHERE a.psn_no IN (${ew}) AND b.psn_no IN (${ew})`)).toBe(0);
+  });
+
+  it('plants aid_roster overrides: roster-only low-income persons cross 10,000 yuan; an expired entry does not count', async () => {
+    const rows = (await con.runAndReadAll(`
+      SELECT t.expect, t.scenario, p.aid_category, r.aid_category AS roster, r.valid_from, r.valid_to, t.month
+      FROM truth t JOIN psn_info p USING (psn_no) JOIN aid_roster r USING (certno)
+      WHERE t.detector_id = 'early_warning' AND coalesce(p.aid_category, '') = '' ORDER BY t.expect, t.case_id`)).getRows();
+    expect(rows.length).toBe(6);
+    for (const [expect_, scenario, psnCat, roster, from, to, month] of rows) {
+      expect(psnCat).toBe(null);
+      expect(roster).toBe('subsistence');
+      expect(from).toBe('2025-03-01');
+      if (expect_ === 'alert') {
+        expect(scenario).toBe('救助名单认定对象高额自付');
+        expect(to ?? '').toBe('');
+        expect(month).toMatch(/^2026-0[1-3]$/);
+      } else {
+        expect(scenario).toBe('救助资格已到期');
+        expect(to).toBe('2025-12-31');
+      }
+    }
+    // The look-alike spends 20,000 yuan: above the low-income line, below the general one.
+    const oop = (await con.runAndReadAll(`
+      SELECT sum(s.medfee_sumamt::DECIMAL(14,2) - s.fund_pay_sumamt::DECIMAL(14,2))::DOUBLE FROM truth t JOIN setl_d s USING (psn_no)
+      WHERE t.scenario = '救助资格已到期' GROUP BY t.psn_no`)).getRows().map((r) => Number(r[0]));
+    expect(oop).toEqual([20000, 20000, 20000]);
+  });
+
+  it('refuses windows shorter than 60 days', async () => {
+    const d = tempDir('fw-gen-short-');
+    try {
+      await expect(generateCity({ out: d.dir, persons: 500, days: 59, seed: 1 })).rejects.toThrow(/between 60 and 3660/);
+    } finally {
+      d.cleanup();
+    }
+  });
+
   it('writes Parquet when asked', async () => {
     const p = tempDir('fw-gen-pq-');
     try {
-      const s = await generateCity({ out: p.dir, persons: 500, days: 120, seed: 3, format: 'parquet' });
+      const s = await generateCity({ out: p.dir, persons: 500, days: 60, seed: 3, format: 'parquet' });
       expect(readdirSync(p.dir).filter((f) => f.endsWith('.csv'))).toEqual([]);
       expect(await count(con, `SELECT count(*) FROM read_parquet('${join(p.dir, 'fee_list_d.parquet')}')`)).toBe(s.rows.fee_list_d);
     } finally {

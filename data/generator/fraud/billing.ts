@@ -90,13 +90,17 @@ export async function plantBilling(ctx: GenContext): Promise<void> {
       for (const d of [d0, d0 + gap]) await emit(ctx, outWith(ctx, p, hospital(ctx, r, 1, k), d, 'E11.900', hba1c));
       truth.add('kp_period_frequency', F, 'person', expect, expect === 'alert' ? '周期内超频次' : '周期外复查', { psn_no: p.psn_no }, `糖化血红蛋白测定间隔${gap}天两次（限15天内1次）`);
     }
-    // kp_course_length (person): hand-function training over 100 days (limit 90); look-alike 84 days.
-    const training = kpItem(ctx, '003402000250000');
-    for (const [span, expect] of [[100, 'alert'], [84, 'no_alert']] as const) {
+    // kp_course_length (person): hand-function training weekly over 100 days (limit 90), look-alike 84 days; a
+    // window shorter than 110 days uses wheelchair training instead (limit 30): 40 days, look-alike 28.
+    const long = D >= 110;
+    const training = kpItem(ctx, long ? '003402000250000' : '003402000220000');
+    const limit = long ? 90 : 30;
+    for (const [span, expect] of (long ? [[100, 'alert'], [84, 'no_alert']] : [[40, 'alert'], [28, 'no_alert']]) as [number, 'alert' | 'no_alert'][]) {
       const p = adult(ctx, r);
       const d0 = workday(ctx, 0, Math.max(1, D - span - 2));
-      for (let d = d0; d <= d0 + span && d < D; d += 7) await emit(ctx, outWith(ctx, p, hospital(ctx, r, 2, k), d, 'M54.500', training));
-      truth.add('kp_course_length', F, 'person', expect, expect === 'alert' ? '超疗程' : '疗程内', { psn_no: p.psn_no }, `手功能训练每周1次，持续${span}天（限一个疾病过程90天）`);
+      const last = Math.floor(span / 7) * 7;
+      for (let d = d0; d <= d0 + last && d < D; d += 7) await emit(ctx, outWith(ctx, p, hospital(ctx, r, 2, k), d, 'M54.500', training));
+      truth.add('kp_course_length', F, 'person', expect, expect === 'alert' ? '超疗程' : '疗程内', { psn_no: p.psn_no }, `${training.name}每周1次，首末次相隔${last}天（限${limit}天）`);
     }
     // kp_duplicate_charge: emergency monitoring billed with the ward bed fee on the same day; look-alike on different days.
     const monitor = item(cat, '急诊监护费');

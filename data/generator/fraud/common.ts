@@ -73,6 +73,23 @@ export class Pool {
   }
 }
 
+/**
+ * Places a same-day visit at fixed clock times: begins at `beginMin`, its fee lines follow a few minutes apart,
+ * it ends and settles `minutes` after the start (planted timings must stay consistent: end ≥ begin).
+ */
+export function atTime(v: VisitSpec, beginMin: number, minutes: number): VisitSpec {
+  v.beginMin = beginMin;
+  v.lines.forEach((l, i) => {
+    l.day = v.beginDay;
+    l.minute = beginMin + Math.min(minutes, 3 + i);
+  });
+  v.endDay = v.beginDay;
+  v.endMin = beginMin + minutes;
+  v.setlDay = v.beginDay;
+  v.setlMin = v.endMin;
+  return v;
+}
+
 export async function emit(ctx: GenContext, v: VisitSpec): Promise<Emitted> {
   const e = await ctx.sink.emit(v);
   const vol = ctx.volume.get(v.provider.code);

@@ -37,16 +37,21 @@ export async function plantHighCost(ctx: GenContext): Promise<void> {
     const q = adult(ctx, r, employee);
     await emit(ctx, inpatientStay(ctx, q, hospital(ctx, r, 2, k), workday(ctx, 0, D - 15), { dx: 'J18.900', los: 8 }));
     truth.add('high_cost_peer_outlier', F, 'person', 'no_alert', '一次普通住院', { psn_no: q.psn_no }, '一次普通肺炎住院，费用在同类人群正常范围');
-    // high_cost_own_baseline: monthly chronic visits, then one month with a 60,000 yuan stay.
-    const b = adult(ctx, r, (x) => employee(x) && x.age >= 45);
+    // high_cost_own_baseline: monthly chronic visits, then one month with a 60,000 yuan stay. The detector needs
+    // 5 earlier active months (min_baseline_months), so the spike is planted only in windows of 6+ months.
     const months = Math.max(3, Math.floor(D / 30));
-    const spikeMonth = months - 1;
-    for (let m = 0; m < months; m++) {
-      const d = Math.min(D - 2, m * 30 + 3);
-      await emit(ctx, outpatientVisit(ctx, b, hospital(ctx, r, 1, k), d, '140104', 'I10.x00'));
-      if (m === spikeMonth) await emit(ctx, stayOfTotal(ctx, b, h3, Math.min(D - 14, d + 2), 6_000_000, 'I20.000'));
+    if (months >= 6) {
+      const b = adult(ctx, r, (x) => employee(x) && x.age >= 45);
+      const spikeMonth = months - 1;
+      for (let m = 0; m < months; m++) {
+        const d = Math.min(D - 2, m * 30 + 3);
+        await emit(ctx, outpatientVisit(ctx, b, hospital(ctx, r, 1, k), d, '140104', 'I10.x00'));
+        if (m === spikeMonth) await emit(ctx, stayOfTotal(ctx, b, h3, Math.min(D - 14, d + 2), 6_000_000, 'I20.000'));
+      }
+      truth.add('high_cost_own_baseline', F, 'person', 'alert', '当月费用远超本人基线', { psn_no: b.psn_no }, '每月约数百元慢病门诊，某月突增至6万余元');
+    } else {
+      truth.skip('high_cost_own_baseline', `窗口仅${D}天：本人基线需要此前至少5个有费用的月份 (min_baseline_months 5), 至少180天 — only the look-alike is planted`);
     }
-    truth.add('high_cost_own_baseline', F, 'person', 'alert', '当月费用远超本人基线', { psn_no: b.psn_no }, '每月约数百元慢病门诊，某月突增至6万余元');
     const c = adult(ctx, r, (x) => employee(x) && x.age >= 45);
     for (let m = 0; m < months; m++) {
       const d = Math.min(D - 2, m * 30 + 5);

@@ -2,7 +2,7 @@ import type { GenContext } from '../context.ts';
 import { item } from '../catalog.ts';
 import { distanceKm } from '../providers.ts';
 import { inpatientStay, outpatientVisit } from '../visits.ts';
-import { adult, clinic, emit, hospital, regionCode, workday } from './common.ts';
+import { adult, atTime, clinic, emit, hospital, regionCode, workday } from './common.ts';
 
 /** 冒名就医 scenarios: care after death, overlapping stays, outpatient during a stay, impossible travel, card stacking, sex conflicts. */
 export async function plantImpersonation(ctx: GenContext): Promise<void> {
@@ -64,30 +64,16 @@ export async function plantImpersonation(ctx: GenContext): Promise<void> {
     const h2 = hospital(ctx, far, 2, k);
     if (distanceKm(h1, h2) < 60) throw new Error('impossible_travel: planted providers too close');
     const day = workday(ctx, 0, D);
-    const v1 = outpatientVisit(ctx, v, h1, day, '11');
-    v1.beginMin = 9 * 60;
-    v1.setlMin = 9 * 60 + 20;
-    await emit(ctx, v1);
-    const v2 = outpatientVisit(ctx, v, h2, day, '11');
-    v2.beginMin = 9 * 60 + 50;
-    v2.setlMin = 10 * 60 + 10;
-    for (const l of v2.lines) l.minute = 9 * 60 + 55;
+    await emit(ctx, atTime(outpatientVisit(ctx, v, h1, day, '11'), 9 * 60, 20));
+    const v2 = atTime(outpatientVisit(ctx, v, h2, day, '11'), 9 * 60 + 50, 20);
     const e2 = await emit(ctx, v2);
     truth.add('impossible_travel', F, 'person', 'alert', '同日异地就医', { psn_no: v.psn_no, mdtrt_id: e2.mdtrt_id }, `同日相隔约${Math.round(distanceKm(h1, h2))}公里的两家医院，50分钟内先后结算`);
     const w = adult(ctx, r);
     const c1 = clinic(ctx, r, 0);
     const c2 = [...ctx.providers].filter((x) => x.admdvs === r && x.kind === 'hospital' && x.tier === 3)[0]!;
     const wd = workday(ctx, 0, D);
-    const w1 = outpatientVisit(ctx, w, c1, wd, '11');
-    w1.beginMin = 8 * 60;
-    w1.setlMin = 8 * 60 + 20;
-    for (const l of w1.lines) l.minute = 8 * 60 + 5;
-    await emit(ctx, w1);
-    const w2 = outpatientVisit(ctx, w, c2, wd, '11');
-    w2.beginMin = 14 * 60;
-    w2.setlMin = 14 * 60 + 30;
-    for (const l of w2.lines) l.minute = 14 * 60 + 5;
-    const we = await emit(ctx, w2);
+    await emit(ctx, atTime(outpatientVisit(ctx, w, c1, wd, '11'), 8 * 60, 20));
+    const we = await emit(ctx, atTime(outpatientVisit(ctx, w, c2, wd, '11'), 14 * 60, 30));
     truth.add('impossible_travel', F, 'person', 'no_alert', '同城同日两次就诊', { psn_no: w.psn_no, mdtrt_id: we.mdtrt_id }, `同城相距约${Math.round(distanceKm(c1, c2))}公里，间隔6小时，行程可行`);
 
     // diagnosis_sex_conflict

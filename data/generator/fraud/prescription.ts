@@ -86,12 +86,14 @@ async function plantPhysicianPatterns(ctx: GenContext): Promise<void> {
     const pool = new Pool(ctx, r, 40);
     const prov = hospital(ctx, r, 1, k + 2);
     const [dr, drOk, drOver, drOverOk, drAmt, drAmtOk] = [0, 1, 2, 3, 4, 5].map((i) => prov.physicians[i % prov.physicians.length]!) as Physician[];
-    // physician_drug_volume: 60 visits × 30 boxes of nicotinamide (background: ~2 % of visits, 1 box).
+    // physician_drug_volume: 60 visits × 60 boxes of nicotinamide (background: ~2 % of visits, 1 box).
     for (let i = 0; i < 60; i++) {
       const day = workday(ctx, 0, D);
-      await emit(ctx, withDrug(ctx, pool.take(day), prov, day, '11', 'L30.900', '烟酰胺片', 30, 7, dr));
+      await emit(ctx, withDrug(ctx, pool.take(day), prov, day, '11', 'L30.900', '烟酰胺片', 60, 7, dr));
     }
     truth.add('physician_drug_volume', F, 'physician', 'alert', '烟酰胺异常高量', { fixmedins_code: prov.code, bilg_dr_codg: dr!.code }, '该医师烟酰胺片开具量约为同类医师平均的数百倍');
+    // The same physician's dermatitis prescriptions are ~6× the peer amount per visit: physician_rx_amount_peer fires too.
+    truth.add('physician_rx_amount_peer', F, 'physician', 'alert', '烟酰胺处方次均金额畸高', { fixmedins_code: prov.code, bilg_dr_codg: dr!.code }, '皮炎(L30.900)每次处方烟酰胺60盒，次均处方金额约为同类医师的10倍以上');
     for (let i = 0; i < 6; i++) {
       const day = workday(ctx, 0, D);
       await emit(ctx, withDrug(ctx, pool.take(day), prov, day, '11', 'L30.900', '烟酰胺片', 1, 7, drOk));
@@ -108,14 +110,16 @@ async function plantPhysicianPatterns(ctx: GenContext): Promise<void> {
       truth.add('physician_oversized_rate', F, 'physician', lookalike ? 'no_alert' : 'alert', lookalike ? '偶发超量处方' : '医师超量处方率高', { fixmedins_code: prov.code, bilg_dr_codg: doc.code },
         lookalike ? '40张处方中1张超量，与同类医师相当' : '40张处方中24张超过7天，远高于同类医师');
     }
-    // physician_rx_amount_peer: gastritis prescriptions of 10 boxes vs 1–2 (look-alike: 2 boxes).
-    for (const [doc, boxes, lookalike] of [[drAmt!, 10, false], [drAmtOk!, 2, true]] as const) {
+    // physician_rx_amount_peer: gastritis prescriptions of 20 boxes of omeprazole (~376 yuan a visit, peers' median
+    // ~80 with infusions); look-alike 6 boxes (~1.4× the median, under the 2× line). 30 × 20 boxes stays far
+    // below physician_drug_volume's 30× the peer volume.
+    for (const [doc, boxes, lookalike] of [[drAmt!, 20, false], [drAmtOk!, 6, true]] as const) {
       for (let i = 0; i < 30; i++) {
         const day = workday(ctx, 0, D);
         await emit(ctx, withDrug(ctx, pool.take(day), prov, day, '11', 'K29.700', '奥美拉唑肠溶胶囊', boxes, 7, doc));
       }
       truth.add('physician_rx_amount_peer', F, 'physician', lookalike ? 'no_alert' : 'alert', lookalike ? '处方金额正常' : '单病种处方金额畸高', { fixmedins_code: prov.code, bilg_dr_codg: doc.code },
-        lookalike ? '胃炎处方金额与同类医师相近' : '胃炎(K29.700)每次处方金额约为同类医师的6倍');
+        lookalike ? '胃炎处方每次6盒奥美拉唑，次均金额略高于同类医师（不足2倍）' : '胃炎(K29.700)每次处方20盒奥美拉唑，次均金额约为同类医师的4–5倍');
     }
   }
 }

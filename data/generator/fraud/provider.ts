@@ -30,13 +30,30 @@ function avgDaily(ctx: GenContext, code: string): number {
   return n ? sum / n : 0;
 }
 
+/** Outpatient visits on workdays, spread evenly, until the provider has `target` visits in the window. */
+async function topUpVisits(ctx: GenContext, prov: Provider, target: number): Promise<void> {
+  const vol = ctx.volume.get(prov.code)!;
+  const have = vol.reduce((a, b) => a + b, 0);
+  const workdays = [...Array(ctx.cal.days).keys()].filter((d) => !ctx.cal.restDay[d]);
+  if (have >= target || workdays.length === 0) return;
+  const pool = new Pool(ctx, prov.admdvs, Math.max(20, Math.ceil(((target - have) / workdays.length) * 3)));
+  for (let i = 0; i < target - have; i++) {
+    const d = workdays[Math.floor((i * workdays.length) / (target - have))]!;
+    await emit(ctx, outpatientVisit(ctx, pool.take(d), prov, d, '11'));
+  }
+}
+
 export async function plantProviderPatterns(ctx: GenContext, benford: string[]): Promise<void> {
   const { truth, cal } = ctx;
   const D = cal.days;
   const clinics = clinicsAll(ctx).filter((c) => !benford.includes(c.code));
   const n = Math.min(ctx.casesPerDetector, Math.floor(clinics.length / 4));
+  // Benford needs ≥ 200 amounts a provider: top the fabricating clinics and the look-alike up to 300 settlements
+  // in short windows (small clinics settle ~2 a day).
+  const lookalike = clinics[clinics.length - 1]!;
+  for (const code of [...benford, lookalike.code]) await topUpVisits(ctx, ctx.providers.find((p) => p.code === code)!, 300);
   for (const c of benford) truth.add('benford_amounts', F, 'provider', 'alert', '金额不符合本福特定律', { fixmedins_code: c }, '该诊所结算金额多为58、66、75、88、95等编造整数，首位数字分布严重偏离本福特定律');
-  truth.add('benford_amounts', F, 'provider', 'no_alert', '正常逐项计费', { fixmedins_code: clinics[clinics.length - 1]!.code }, '逐项计费的诊所，金额首位数字分布近似本福特定律');
+  truth.add('benford_amounts', F, 'provider', 'no_alert', '正常逐项计费', { fixmedins_code: lookalike.code }, '逐项计费的诊所，金额首位数字分布近似本福特定律');
   for (let k = 0; k < n; k++) {
     // provider_volume_spike: a 14-day window at 4× the clinic's usual daily volume; look-alike +30 % for a week.
     const spike = clinics[k * 4]!;
@@ -73,7 +90,7 @@ export async function plantProviderPatterns(ctx: GenContext, benford: string[]):
     for (let day = 2; day <= D - 8 && times < 4; day += gap, times++) {
       for (const p of group) await emit(ctx, inpatientStay(ctx, p, prov, day, { dx: 'J44.100', los: 6, beginMin: 9 * 60 + group.indexOf(p) * 7 }));
     }
-    if (times >= 3) truth.add('co_admission_groups', F, 'provider', 'alert', '结伙住院', { fixmedins_code: prov.code }, '同一组5人4次同日入住同一卫生院');
+    if (times >= 3) truth.add('co_admission_groups', F, 'provider', 'alert', '结伙住院', { fixmedins_code: prov.code }, `同一组5人${times}次同日入住同一卫生院`);
     const other = hospital(ctx, r, 1, k + 4);
     const once = Array.from({ length: 5 }, () => adult(ctx, r));
     const day = workday(ctx, 0, D - 8);
