@@ -23,9 +23,19 @@ export interface WithdrawnSummary {
  * Runs inside updateCases' transaction, after the new alerts are linked.
  */
 export async function settleWithdrawnCases(store: Store, actor: string, runId: string | null): Promise<WithdrawnSummary> {
+  const closed = await closeOrMark(store, actor, runId);
+  const reinstated = await reopenReinstated(store, actor, runId);
+  return { ...closed, reinstated };
+}
+
+async function closeOrMark(store: Store, actor: string, runId: string | null): Promise<{ closed: number; marked: number }> {
+  // cheap guard: most runs withdraw nothing
+  if ((await store.scalar<number>(`SELECT count(*)::INTEGER FROM alerts WHERE status = 'withdrawn'`)) === 0) return { closed: 0, marked: 0 };
   await store.run(`CREATE OR REPLACE TEMP TABLE fw_withdrawn AS
+    WITH touched AS (SELECT DISTINCT ca.case_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE a.status = 'withdrawn')
     SELECT c.case_id, c.status FROM cases c JOIN (
-      SELECT ca.case_id FROM case_alerts ca JOIN alerts a USING (alert_id) GROUP BY ca.case_id HAVING bool_and(a.status = 'withdrawn')
+      SELECT ca.case_id FROM case_alerts ca JOIN touched USING (case_id) JOIN alerts a USING (alert_id)
+      GROUP BY ca.case_id HAVING bool_and(a.status = 'withdrawn')
     ) w USING (case_id)
     WHERE c.status <> 'closed'`);
   const closed = await store.scalar<number>(`SELECT count(*)::INTEGER FROM fw_withdrawn WHERE status IN (${UNDECIDED_SQL})`);
@@ -51,12 +61,17 @@ export async function settleWithdrawnCases(store: Store, actor: string, runId: s
     );
   }
   await store.run('DROP TABLE fw_withdrawn');
+  return { closed, marked };
+}
 
+async function reopenReinstated(store: Store, actor: string, runId: string | null): Promise<number> {
+  if ((await store.scalar<number>(`SELECT count(*)::INTEGER FROM case_events WHERE action = 'withdrawn'`)) === 0) return 0;
   await store.run(`CREATE OR REPLACE TEMP TABLE fw_reinstated AS
-    SELECT c.case_id FROM cases c
-      JOIN (SELECT DISTINCT ca.case_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE a.status = 'open') o USING (case_id)
-      JOIN (SELECT case_id, arg_max(action, event_id) AS last_action FROM case_events GROUP BY case_id) e USING (case_id)
-    WHERE c.status = 'closed' AND e.last_action = 'withdrawn'`);
+    WITH closed AS (SELECT case_id FROM cases WHERE status = 'closed')
+    SELECT c.case_id FROM closed c
+      JOIN (SELECT DISTINCT ca.case_id FROM case_alerts ca JOIN closed USING (case_id) JOIN alerts a USING (alert_id) WHERE a.status = 'open') o USING (case_id)
+      JOIN (SELECT case_id, arg_max(action, event_id) AS last_action FROM case_events JOIN closed USING (case_id) GROUP BY case_id) e USING (case_id)
+    WHERE e.last_action = 'withdrawn'`);
   const reinstated = await store.scalar<number>('SELECT count(*)::INTEGER FROM fw_reinstated');
   if (reinstated > 0) {
     await store.run(
@@ -69,5 +84,5 @@ export async function settleWithdrawnCases(store: Store, actor: string, runId: s
       WHERE case_id IN (SELECT case_id FROM fw_reinstated)`);
   }
   await store.run('DROP TABLE fw_reinstated');
-  return { closed, marked, reinstated };
+  return reinstated;
 }
