@@ -24,7 +24,8 @@ export async function writeMalformedRows(store: Store, f: StagedFile, batchId: s
   await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
     SELECT ${sqlString(batchId)}, ${sqlString(f.table)}, ${sqlString(f.name)}, line - 1, column_name, 'bad_row', 'error',
       'CSV 行格式错误 malformed CSV row: ' || error_message, json_object('csv_line', csv_line), 'final'
-    FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY column_idx) AS k FROM ${f.malformedTable}) WHERE k = 1
+    FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY error_type IN ('INVALID UNICODE', 'INVALID ENCODING'), column_idx) AS k
+          FROM ${f.malformedTable}) WHERE k = 1
     ORDER BY line`);
 }
 

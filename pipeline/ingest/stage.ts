@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Store } from '../store/store.ts';
 import { fieldNames } from '../contract.ts';
 import { stageArrow } from './arrow.ts';
+import { readCsvHeader, type CsvHeader } from './csv-header.ts';
 import { detectEncoding, transcodeToUtf8, type CsvEncoding } from './encoding.ts';
 import { IngestError, ident, sqlString } from './errors.ts';
 
@@ -41,19 +42,26 @@ async function dropCsvErrorTables(store: Store, errTable: string): Promise<void>
   await store.run(`DROP TABLE IF EXISTS ${errTable}_scan`);
 }
 
-// store_rejects: a row with too few/many fields becomes a reject instead of failing the whole file.
-// Quote and escape are fixed to '"' so a stray character cannot make the sniffer misread the file.
-function readCsvSql(path: string, errTable: string): string {
-  return `read_csv(${sqlString(path)}, header = true, all_varchar = true, quote = '"', escape = '"',
-    store_rejects = true, rejects_table = '${errTable}', rejects_scan = '${errTable}_scan')`;
+// store_rejects: a row with too few/many fields becomes a reject instead of failing the whole file. The dialect
+// is explicit (csv-header.ts): no sniffing, so a malformed row cannot change how the rest of the file is read.
+function readCsvSql(path: string, errTable: string, header: CsvHeader): string {
+  const columns = header.names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${sqlString(path)}, auto_detect = false, header = true, delim = ${sqlString(header.delim)}, quote = '"', escape = '"',
+    columns = {${columns}}, store_rejects = true, rejects_table = '${errTable}', rejects_scan = '${errTable}_scan')`;
 }
 
 async function stageCsv(store: Store, file: BatchFile, table: string, errTable: string, work: () => string): Promise<CsvEncoding> {
   let encoding = detectEncoding(file.path);
   const attempt = async (path: string): Promise<boolean> => {
+    const header = readCsvHeader(path);
+    if (!header) throw new IngestError(`${file.name}: 文件为空，没有表头行 empty file, no header row`);
     await dropCsvErrorTables(store, errTable);
-    await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${readCsvSql(path, errTable)}`);
-    const bad = await store.scalar<number>(`SELECT count(*)::INTEGER FROM ${errTable} WHERE error_type IN ('INVALID UNICODE', 'INVALID ENCODING')`);
+    await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${readCsvSql(path, errTable, header)}`);
+    // DuckDB 1.5 also reports INVALID ENCODING on a line it failed to split (e.g. a stray quote before a multi-byte
+    // character): only an encoding error on an otherwise well-formed line means the file is not UTF-8.
+    const bad = await store.scalar<number>(`SELECT count(*)::INTEGER FROM ${errTable} e
+      WHERE error_type IN ('INVALID UNICODE', 'INVALID ENCODING')
+        AND NOT EXISTS (SELECT 1 FROM ${errTable} o WHERE o.line = e.line AND o.error_type NOT IN ('INVALID UNICODE', 'INVALID ENCODING'))`);
     return bad === 0;
   };
   if (encoding !== 'gb18030' && (await attempt(file.path))) return encoding;
