@@ -9,6 +9,7 @@ import { EMPTY_MAPPING, loadMapping, parseMapping, type MappingProfile } from '.
 import { createRejectTable, keepPending, mergeTable, setLevelChecks } from './merge.ts';
 import { rejectCounts, rejectSamples, topReasons, writeMalformedRows, writeRejects, type RejectSample } from './rejects.ts';
 import { stageFiles, type StagedFile } from './stage.ts';
+import { startPhase } from './timing.ts';
 
 export interface TableSummary {
   read: number;
@@ -64,11 +65,6 @@ function resolveMapping(opts: IngestOptions): MappingProfile {
   return typeof m === 'string' ? loadMapping(m) : parseMapping(m);
 }
 
-/** Phase timings on stderr when FUNDWATCH_INGEST_TIMING=1 (for the benchmark and profiling). */
-function timing(text: string): void {
-  if (process.env.FUNDWATCH_INGEST_TIMING === '1') process.stderr.write(`[ingest timing] ${text}\n`);
-}
-
 async function dropWorkTables(store: Store): Promise<void> {
   const views = await store.all<{ name: string }>(
     `SELECT view_name AS name FROM duckdb_views() WHERE temporary AND view_name LIKE '\\_fw\\_%' ESCAPE '\\'`,
@@ -108,10 +104,10 @@ export async function ingestBatch(store: Store, dir: string, opts: IngestOptions
       // Staging (temporary tables only) runs before the transaction: rows appended inside a transaction get
       // provisional rowids, and the staging rowid is what gives each row its number in the file.
       await store.run(CERTNO_MACRO);
-      const t0 = performance.now();
+      const stagingDone = startPhase();
       const staged = await stageFiles(store, files, mapping, (f, i) => opts.onProgress?.({ phase: 'read', file: f.name, index: i, files: files.length }));
       await store.run(`CREATE OR REPLACE TEMP TABLE _fw_files AS SELECT * FROM (VALUES ${staged.map((f) => `(${f.index}, ${sqlString(f.name)})`).join(', ')}) v(fi, name)`);
-      timing(`staging ${Math.round(performance.now() - t0)} ms`);
+      stagingDone('staging');
       // The typed/checked pass writes temporary tables only, so it too runs before the transaction (scans of
       // temporary tables created inside a transaction are markedly slower).
       const checked = await checkAll(store, staged, mapping, tolerance, opts.onProgress);
@@ -123,7 +119,9 @@ export async function ingestBatch(store: Store, dir: string, opts: IngestOptions
          VALUES ($1, $2, 'loaded', $3::TIMESTAMPTZ, now(), $4::JSON, $5::JSON, $6, NULL)`,
         [batchId, sourceDir, started.toISOString(), JSON.stringify(summary.files), JSON.stringify(summary), mapping.source || null],
       );
+      const commitDone = startPhase();
       await store.run('COMMIT');
+      commitDone('commit');
       await dropWorkTables(store);
       opts.onProgress?.({ phase: 'done' });
       return summary;
@@ -156,9 +154,9 @@ async function checkAll(store: Store, staged: StagedFile[], mapping: MappingProf
         SELECT setl_id FROM setl_d WHERE refd_setl_flag = 1 OR init_setl_id IS NOT NULL
         UNION SELECT init_setl_id FROM setl_d WHERE init_setl_id IS NOT NULL ${batchSetl}`);
     }
-    const t = performance.now();
+    const done = startPhase();
     out[table] = await checkTable(store, table, mine, mapping, { amountTolerance: tolerance });
-    timing(`  ${table} check ${Math.round(performance.now() - t)} ms`);
+    done(`  ${table} check`);
   }
   return out;
 }
@@ -176,9 +174,9 @@ async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], 
     const hasPending = TABLES_WITH_PARENTS.includes(table) && Number(await store.scalar(`SELECT count(*) FROM ${table}_pending`)) > 0;
     if (mine.length === 0 && !hasPending) continue;
     o.onProgress?.({ phase: 'merge', table });
-    const t0 = performance.now();
+    const done = startPhase();
     const summary = await loadTable(store, table, mine, checked[table] ?? null, batchId);
-    timing(`${table} ${Math.round(performance.now() - t0)} ms`);
+    done(`${table} load`);
     if (mine.length > 0 || summary.resolved_pending > 0) tables[table] = summary;
     merged++;
     // Test hook for a hard crash mid-load (the process dies with the transaction open).
@@ -198,20 +196,20 @@ async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], 
 
 async function loadTable(store: Store, table: ContractTableName, files: StagedFile[], chk: string | null, batchId: string): Promise<TableSummary> {
   const rej = await createRejectTable(store, table);
-  let t = performance.now();
+  let done = startPhase();
   if (chk) {
     await setLevelChecks(store, table, chk, rej);
-    timing(`  ${table} set-level ${Math.round(performance.now() - t)} ms`);
+    done(`  ${table} set-level`);
   }
-  t = performance.now();
+  done = startPhase();
   const counts = await mergeTable(store, table, chk, batchId);
-  timing(`  ${table} merge ${Math.round(performance.now() - t)} ms`);
+  done(`  ${table} merge`);
   let pending = 0;
   if (chk) {
-    t = performance.now();
+    done = startPhase();
     await keepPending(store, table, chk, rej, batchId);
     await writeRejects(store, table, rej, files, batchId);
-    timing(`  ${table} rejects ${Math.round(performance.now() - t)} ms`);
+    done(`  ${table} rejects`);
     for (const f of files) await writeMalformedRows(store, f, batchId);
     if (TABLES_WITH_PARENTS.includes(table)) pending = Number(await store.scalar(`SELECT count(*) FROM ${table}_pending WHERE batch_id = $1`, [batchId]));
   }
