@@ -2,14 +2,14 @@ import type { GenContext } from './context.ts';
 import { providersOf } from './context.ts';
 import type { Person } from './population.ts';
 import type { Provider } from './providers.ts';
-import { oopThreshold, type VisitSpec } from './sink.ts';
+import { oopThreshold, SINGLE_STAY_AID, type VisitSpec } from './sink.ts';
 import { inpatientStay, outpatientVisit } from './visits.ts';
 
 /**
  * Ordinary care for every unreserved person, written person by person in time order. Each person has at
  * most one visit a day and nothing else while in hospital, no re-admission within 45 days, refills never
  * ahead of the supply, prescriptions within 7 / 3 / 84 days, and year-to-date out-of-pocket kept well below
- * the early-warning threshold, so rule detectors stay quiet on background data.
+ * the early-warning threshold (and a low-income person's single stay below its 6,000 yuan trigger), so rule detectors stay quiet on background data.
  */
 
 function dayWeight(ctx: GenContext, day: number): number {
@@ -90,8 +90,10 @@ export async function writeBackground(ctx: GenContext, onProgress: (done: number
         if (ev.kind === '140104') chronicDx ??= rng.pick(['I10.x00', 'E11.900', 'I25.103', 'E78.500', 'E03.900', 'J44.100']);
         v = outpatientVisit(ctx, person, prov, ev.day, ev.kind as '11' | '13' | '140104', ev.kind === '140104' ? chronicDx : undefined);
       }
-      const { after } = ctx.sink.oopAfter(v);
+      const { before, after } = ctx.sink.oopAfter(v);
       if (after >= oopThreshold(person) - 200_000) continue;
+      // Low-income persons are also referred for one stay above 6,000 yuan out of pocket: only planted cases do that.
+      if (person.aid_category && (v.medType === '21' || v.medType === '28') && after - before >= SINGLE_STAY_AID - 50_000) continue;
       if (v.medType === '11' && rng.chance(0.003)) v.reversed = true;
       busyUntil = v.endDay;
       await ctx.sink.emit(v);

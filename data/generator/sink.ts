@@ -60,6 +60,8 @@ export interface Crossing {
 
 export const AID_THRESHOLD = 1_000_000; // fen: 10,000 yuan
 export const GENERAL_THRESHOLD = 5_000_000; // fen: 50,000 yuan
+/** Early warning's single-stay trigger for low-income categories (fen: 6,000 yuan out of pocket). */
+export const SINGLE_STAY_AID = 600_000;
 /**
  * The person's year-to-date out-of-pocket threshold in `month` (YYYY-MM; default: psn_info only). As in the
  * early warning, an aid_roster entry overlapping the month decides the category, else psn_info.aid_category.

@@ -36,6 +36,11 @@ export const backgroundChecks: Record<string, string> = {
     SELECT s.setl_id FROM setl_d s JOIN psn_info p USING (psn_no) JOIN death_records d USING (certno)
     WHERE s.refd_setl_flag = '0' AND s.init_setl_id IS NULL AND s.setl_time::TIMESTAMP::DATE > d.die_date::DATE
     EXCEPT ${planted('care_after_death', 'setl_id')}`,
+  single_stay_low_income: `
+    SELECT s.psn_no FROM setl_d s JOIN psn_info p USING (psn_no)
+    WHERE coalesce(p.aid_category, '') <> '' AND s.med_type IN ('21','28') AND s.refd_setl_flag = '0' AND s.init_setl_id IS NULL
+      AND s.medfee_sumamt::DECIMAL(14,2) - s.fund_pay_sumamt::DECIMAL(14,2) > 6000
+    EXCEPT SELECT psn_no FROM truth WHERE detector_id = 'early_warning' AND expect = 'alert'`,
   high_cost_single_stay: `
     SELECT mdtrt_id FROM setl_d s WHERE s.refd_setl_flag = '0' AND s.init_setl_id IS NULL AND s.med_type = '21' AND s.medfee_sumamt::DECIMAL(14,2) >= 150000
     EXCEPT ${planted('high_cost_single_stay', 'mdtrt_id')}`,

@@ -4,14 +4,15 @@ import type { GenContext } from '../context.ts';
 import { reservePerson } from '../context.ts';
 import type { Person } from '../population.ts';
 import type { Provider } from '../providers.ts';
-import { AID_THRESHOLD, GENERAL_THRESHOLD } from '../sink.ts';
+import { AID_THRESHOLD, GENERAL_THRESHOLD, SINGLE_STAY_AID } from '../sink.ts';
 import { inpatientStay } from '../visits.ts';
 import { hospital, regionCode } from './common.ts';
 
 /**
  * High-expense early warning (not a detector): people whose year-to-date out-of-pocket crosses the threshold
- * (aid categories 10,000 yuan, others 50,000) through stays with self-paid (丙类) drugs, and people who stop
- * just under it. The month of crossing is taken from the sink (index.ts writes one truth row per crossing).
+ * (aid categories 10,000 yuan, others 50,000) through stays with self-paid (丙类) drugs, people who stop
+ * just under it, low-income persons with one stay above / below the 6,000 yuan single-stay trigger, and
+ * aid_roster entries that override psn_info. The month of crossing is taken from the sink (index.ts writes one truth row per crossing).
  */
 const CYCLE = 26; // days between admissions: 20 days after discharge, clear of split_hospitalisation (≤ 15)
 const LOS = 6;
@@ -37,12 +38,13 @@ class Slots {
  * out-of-pocket reaches `targetOopFen`, spread evenly over the stays that fit in the window (so no single stay
  * carries more than a third — low-income persons are also referred for a single stay above 6,000 yuan).
  */
-async function stays(ctx: GenContext, slots: Slots, p: Person, targetOopFen: number): Promise<void> {
+async function stays(ctx: GenContext, slots: Slots, p: Person, targetOopFen: number, maxStays = 3): Promise<string[]> {
   const D = ctx.cal.days;
   const drug = item(ctx.cat, '奥希替尼片(自费)');
   const { prov, first } = slots.next(p.insu_admdvs);
   const days: number[] = [];
-  for (let day = first; day + LOS + 1 < D && days.length < 3; day += CYCLE) days.push(day);
+  const months: string[] = [];
+  for (let day = first; day + LOS + 1 < D && days.length < maxStays; day += CYCLE) days.push(day);
   for (let i = 0; i < days.length; i++) {
     const day = days[i]!;
     const s = inpatientStay(ctx, p, prov, day, { dx: 'I50.900', los: LOS });
@@ -52,7 +54,9 @@ async function stays(ctx: GenContext, slots: Slots, p: Person, targetOopFen: num
     const add = Math.ceil(left / (days.length - i));
     s.lines.push({ item: drug, cnt: 1, price: add, day: day + 1, minute: 15 * 60, dr: s.chfpdr, days: 1 });
     await ctx.sink.emit(s);
+    months.push(dateOf(ctx.cal, s.setlDay).slice(0, 7));
   }
+  return months;
 }
 
 export async function plantEarlyWarning(ctx: GenContext): Promise<void> {
@@ -72,6 +76,14 @@ export async function plantEarlyWarning(ctx: GenContext): Promise<void> {
     const under2 = reservePerson(ctx, older(false));
     await stays(ctx, slots, under2, GENERAL_THRESHOLD - 80_000);
     truth.add('early_warning', 'early_warning', 'person', 'no_alert', '一般人员自付略低于阈值', { psn_no: under2.psn_no }, '一般参保人年度累计自付约49,200元，未达50,000元');
+
+    // Single stay: a low-income person's one stay above 6,000 yuan out of pocket is referred on its own; look-alike 5,500.
+    const one = reservePerson(ctx, older(true));
+    const [month] = await stays(ctx, slots, one, SINGLE_STAY_AID + 100_000, 1);
+    truth.add('early_warning', 'early_warning', 'person', 'alert', '救助对象单次住院高额自付', { psn_no: one.psn_no, month: month! }, '救助对象一次住院个人自付约7,000元，超过单次6,000元');
+    const oneOk = reservePerson(ctx, older(true));
+    await stays(ctx, slots, oneOk, SINGLE_STAY_AID - 50_000, 1);
+    truth.add('early_warning', 'early_warning', 'person', 'no_alert', '救助对象单次住院自付略低', { psn_no: oneOk.psn_no }, '救助对象一次住院个人自付约5,500元，未达单次6,000元');
 
     // aid_roster overrides psn_info: listed as general, but the civil-affairs roster names them subsistence
     // (低保) from last year on — the 10,000 yuan line applies. Look-alike: roster entry ended before any spending.
