@@ -31,6 +31,8 @@ export async function startOwnerServer(opts: {
   port?: number;
   host?: string;
   scheduler?: boolean;
+  /** How often to retry Redis when it was down at start (ms, default 60000). */
+  redisRetryMs?: number;
   log?: (msg: string) => void;
 }): Promise<OwnerServer> {
   const { store, config } = opts;
@@ -61,7 +63,7 @@ export async function startOwnerServer(opts: {
   let queueOwner: QueueOwner | null = null;
   let scheduler: NightlyScheduler | null = null;
   let referralWorkers: ReferralWorkers | null = null;
-  if (redisUp) {
+  const startQueues = async () => {
     queueOwner = await startQueueOwner(store, redis, { config: casesConfig(config), log }).catch((err: Error) => {
       log(`队列守护未启动 queue owner not started: ${err.message}`);
       return null;
@@ -72,8 +74,28 @@ export async function startOwnerServer(opts: {
       return null;
     });
     if (opts.scheduler !== false) scheduler = await startNightlyScheduler(store, redis, config, log);
+  };
+  let closing = false;
+  let retry: NodeJS.Timeout | undefined;
+  let lateStart: Promise<void> | null = null;
+  // Redis down at start: try again every minute; once it answers, start the queue side (Bull Board needs a restart).
+  const retryLater = () => {
+    retry = setTimeout(() => {
+      lateStart = (async () => {
+        if (closing) return;
+        if (!(await checkRedis(redis)).ok) return retryLater();
+        if (closing) return;
+        log('Redis 已恢复：启动队列、转介推送与夜间调度 (Redis is back: queues, referral delivery and scheduler started)');
+        await startQueues();
+      })().catch((err: Error) => log(`队列启动失败 queue start failed: ${err.message}`));
+    }, opts.redisRetryMs ?? 60_000);
+    retry.unref();
+  };
+  if (redisUp) {
+    await startQueues();
   } else {
-    log('Redis 不可用：队列、转介推送、夜间调度与 Bull Board 未启动，转介留在发件箱 (Redis unreachable: queues, referral delivery, scheduler and Bull Board not started; referrals stay in the outbox)');
+    log('Redis 不可用：队列、转介推送、夜间调度与 Bull Board 未启动，转介留在发件箱，每分钟重试 (Redis unreachable: queues, referral delivery, scheduler and Bull Board not started; referrals stay in the outbox; retrying every minute)');
+    retryLater();
   }
 
   return {
@@ -82,6 +104,9 @@ export async function startOwnerServer(opts: {
     url: `http://${host}:${port}`,
     async close() {
       removeOwnerFile(opts.dbPath);
+      closing = true;
+      clearTimeout(retry);
+      await lateStart;
       await scheduler?.close();
       await referralWorkers?.close();
       await queueOwner?.close();

@@ -3,6 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { tempStore } from '../helpers.ts';
@@ -11,6 +13,8 @@ import { seedEarlyWarning } from '../warning/seed.ts';
 import { startOwnerServer } from '../../api/start.ts';
 import { runNightly } from '../../pipeline/nightly/run.ts';
 import { MONTHLY_FILES_SCHEDULER_ID } from '../../pipeline/referrals/deliver.ts';
+import { runEarlyWarning } from '../../pipeline/warning/run.ts';
+import { checkRedis } from '../../pipeline/queue/redis.ts';
 import { REFERRAL_FILES_QUEUE } from '../../pipeline/queue/names.ts';
 
 /** A department's receiver: checks the HMAC itself (not with our signBody), accepts each idempotency key once. */
@@ -101,7 +105,45 @@ describe('owner server delivers the referrals of a nightly run', () => {
     await new Promise((res) => setTimeout(res, 500));
     expect(dept.requests).toHaveLength(4);
   }, 60_000);
+
+  it('an owner started while Redis is down says so, retries, and delivers the outbox once Redis answers', async () => {
+    const t = await tempStore();
+    cleanups.push(t.cleanup);
+    const dept = await department('mz-secret');
+    cleanups.push(dept.close);
+    const { store, dir } = t;
+    await seedEarlyWarning(store);
+    // a private redis-server of this test, not running yet
+    const port = await freePort();
+    const settings = { host: '127.0.0.1', port, db: 0, prefix: 'fwtest-late' };
+    const config = {
+      redis: settings,
+      nightly: { inbox: join(dir, 'inbox'), report_dir: join(dir, 'reports') },
+      referrals: { departments: [{ id: 'civil_affairs-421000', department: 'civil_affairs', regions: ['421000'], webhook: { url: dept.url, secret: 'mz-secret' } }] },
+    };
+    const logs: string[] = [];
+    const owner = await startOwnerServer({ store, dbPath: join(dir, 'test.duckdb'), config, port: 0, scheduler: false, redisRetryMs: 200, log: (m) => logs.push(m) });
+    cleanups.push(() => owner.close());
+    expect(logs.join('\n')).toMatch(/Redis 不可用.*Redis unreachable.*referrals stay in the outbox/s);
+    expect(await runEarlyWarning(store, { config })).toMatchObject({ deliveries_new: 4 });
+
+    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    for (let i = 0; i < 50 && !(await checkRedis(settings)).ok; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await store.scalar<number>(`SELECT count(*)::INTEGER FROM referral_deliveries WHERE status = 'delivered'`)) === 4, 20_000);
+    expect(logs.join('\n')).toContain('Redis is back');
+    expect(dept.accepted.size).toBe(4);
+    expect(dept.requests.every((x) => x.signatureOk)).toBe(true);
+  }, 60_000);
 });
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
 
 async function waitFor(cond: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
