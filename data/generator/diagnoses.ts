@@ -57,7 +57,7 @@ export const FEMALE_ONLY_PROCEDURE = '68.4100';
 function readKv(file: string): Map<string, string> {
   const path = fileURLToPath(new URL(`../reference/generator/${file}`, import.meta.url));
   const map = new Map<string, string>();
-  const lines = readFileSync(path, 'utf8').split('\n');
+  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
   for (const line of lines.slice(1)) {
     if (!line) continue;
     const i = line.indexOf(',');
