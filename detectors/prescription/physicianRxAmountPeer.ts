@@ -15,7 +15,7 @@ export const detector: Detector = {
     min_visits: { default: 10, unit: '次', description_zh: '医师该诊断最少就诊次数 (minimum visits of the diagnosis per physician)' },
     min_peers: { default: 8, unit: '人', description_zh: '同组最少医师数，不足则跳过 (smaller peer groups are skipped)' },
     z_threshold: { default: 3, unit: 'z', description_zh: 'ln(次均金额) 稳健 z 分数阈值 (robust z on ln mean amount)' },
-    min_ratio: { default: 2, unit: 'ratio', description_zh: '次均金额 / 同行中位数 下限 (mean ÷ peer median)' },
+    min_ratio: { default: 2.5, unit: 'ratio', description_zh: '次均金额 / 同行中位数 下限；机构间药价差异即可造成约2倍 (mean ÷ peer median; provider price differences alone reach ~2×)' },
     spread_floor: { default: 0.05, unit: 'ln', description_zh: 'z 分母下限 (floor of 1.4826·MAD on the ln scale)' },
   },
   lookbackDays: 0,
