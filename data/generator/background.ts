@@ -77,7 +77,8 @@ export async function writeBackground(ctx: GenContext, onProgress: (done: number
       let v: VisitSpec;
       if (ev.kind === '21' || ev.kind === '28') {
         if (person.chronic || ev.day - lastAdmission < 45) continue;
-        const tier = rng.weighted([[1, 0.3], [2, 0.4], [3, 0.3]] as const);
+        // Day surgery (cataract, cholecystectomy) is done at county and city hospitals, not township ones.
+        const tier = ev.kind === '28' ? rng.weighted([[2, 0.5], [3, 0.5]] as const) : rng.weighted([[1, 0.3], [2, 0.4], [3, 0.3]] as const);
         v = inpatientStay(ctx, person, pick('hospital', tier), ev.day, { medType: ev.kind });
         if (v.endDay >= lastDay || v.endDay >= days) continue;
         lastAdmission = v.endDay;
