@@ -28,7 +28,7 @@ line AS (
 fill AS (
   SELECT psn_no, drug_key, mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, min(fee_ocur_time) AS fill_time,
          min(fee_ocur_time)::DATE AS fill_date, max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply,
-         sum(det_item_fee_sumamt) AS amount, list(feedetl_sn ORDER BY feedetl_sn) AS sn, any_value(hilist_name) AS hilist_name
+         sum(det_item_fee_sumamt) AS amount, list(feedetl_sn) AS sn, any_value(hilist_name) AS hilist_name
   FROM line GROUP BY psn_no, drug_key, mdtrt_id
   HAVING coalesce(sum(cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
 ),
@@ -40,9 +40,9 @@ person AS (
 ),
 pair AS (
   -- each fill with the prior fills of the same person and drug inside the window
-  SELECT f.psn_no, f.drug_key, f.mdtrt_id, f.fill_date, f.amount, f.sn, f.fixmedins_code, f.admdvs, f.hilist_name,
+  SELECT f.psn_no, f.drug_key, f.mdtrt_id, f.fill_date, f.amount, f.fixmedins_code, f.admdvs, f.hilist_name,
          f.supply,
-         e.mdtrt_id AS prior_mdtrt_id, e.fill_date AS prior_date, e.supply AS prior_supply, e.sn AS prior_sn,
+         e.mdtrt_id AS prior_mdtrt_id, e.fill_date AS prior_date, e.supply AS prior_supply,
          e.fixmedins_code AS prior_provider,
          p.ratio, p.min_fills, p.travel_tolerance_days, p.window_days, p.min_providers
   FROM person f
@@ -53,12 +53,11 @@ pair AS (
 ),
 scored AS (
   SELECT psn_no, drug_key, mdtrt_id, any_value(fill_date) AS fill_date, any_value(amount) AS amount,
-         any_value(sn) AS sn, any_value(admdvs) AS admdvs, any_value(hilist_name) AS hilist_name,
+         any_value(admdvs) AS admdvs, any_value(hilist_name) AS hilist_name,
          any_value(supply) AS supply,
          count(*) + 1 AS fills, sum(prior_supply) AS prior_supply,
          date_diff('day', min(prior_date), any_value(fill_date)) AS elapsed,
          count(DISTINCT prior_provider) + CASE WHEN list_contains(list(prior_provider), any_value(fixmedins_code)) THEN 0 ELSE 1 END AS providers,
-         flatten(list(prior_sn)) AS prior_sn,
          any_value(ratio) AS ratio, any_value(min_fills) AS min_fills, any_value(travel_tolerance_days) AS tolerance,
          any_value(window_days) AS window_days, any_value(min_providers) AS min_providers
   FROM pair GROUP BY psn_no, drug_key, mdtrt_id
@@ -67,10 +66,24 @@ trig AS (
   SELECT * FROM scored
   WHERE fills >= min_fills AND providers >= min_providers AND prior_supply > elapsed * ratio + tolerance
     AND fill_date BETWEEN $window_from::DATE AND $window_to::DATE
+),
+evidence AS (
+  -- the lines of the triggering fills and of the prior fills they were compared with (lists built for the
+  -- few triggering fills only, not carried through the pairing)
+  SELECT psn_no, drug_key, list_sort(list_distinct(list(sn))) AS feedetl_sn
+  FROM (
+    SELECT t.psn_no, t.drug_key, unnest(f.sn) AS sn
+    FROM trig t JOIN fill f ON f.psn_no = t.psn_no AND f.drug_key = t.drug_key AND f.mdtrt_id = t.mdtrt_id
+    UNION ALL
+    SELECT t.psn_no, t.drug_key, unnest(e.sn) AS sn
+    FROM trig t
+    JOIN pair pr ON pr.psn_no = t.psn_no AND pr.drug_key = t.drug_key AND pr.mdtrt_id = t.mdtrt_id
+    JOIN fill e ON e.psn_no = pr.psn_no AND e.drug_key = pr.drug_key AND e.mdtrt_id = pr.prior_mdtrt_id
+  ) GROUP BY psn_no, drug_key
 )
 SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, NULL::VARCHAR AS mdtrt_id,
        NULL::VARCHAR AS setl_id,
-       list_sort(list_distinct(flatten(list(sn)) || flatten(list(prior_sn)))) AS feedetl_sn,
+       any_value(ev.feedetl_sn) AS feedetl_sn,
        any_value(admdvs) AS admdvs,
        json_object('drug', drug_key, 'hilist_name', any_value(hilist_name),
                    'triggering_fills', count(*), 'trigger_visits', list(mdtrt_id ORDER BY fill_date, mdtrt_id),
@@ -85,5 +98,5 @@ SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, N
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
        min(fill_date) AS activity_date,
        drug_key || '|' || min(fill_date)::VARCHAR AS evidence_key
-FROM trig
+FROM trig JOIN evidence ev USING (psn_no, drug_key)
 GROUP BY psn_no, drug_key
