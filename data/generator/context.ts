@@ -12,7 +12,7 @@ export interface ProviderProfile {
   mccShare: number;
   /** Share of outpatient consults billed at the top-priced tier. */
   topTierShare: number;
-  /** Multiplier on drug quantities for stays with this principal diagnosis. */
+  /** Cost padding for stays with this principal diagnosis: 10 × (factor − 1) consumables a day (visits.ts). */
   costFactor?: { dx: string; factor: number };
   /** Amounts made up (first digits 5–9) instead of itemised prices. */
   fabricated?: boolean;

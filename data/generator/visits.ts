@@ -129,7 +129,7 @@ export interface StayOptions {
   los?: number;
   medType?: '21' | '28';
   beginMin?: number;
-  /** Extra quantity factor on drugs (cost outliers). */
+  /** Cost factor (cost outliers): 10 × (factor − 1) padded consumables a day. */
   drugFactor?: number;
 }
 
@@ -160,7 +160,8 @@ export function inpatientStay(ctx: GenContext, person: Person, prov: Provider, d
     lines.push({ item: item(cat, '氯化钠注射液'), cnt: rng.int(1, 3), day: day + d, minute: m + 10, dr });
     lines.push({ item: item(cat, rng.pick(['注射用头孢曲松钠', '葡萄糖注射液'])), cnt: rng.int(1, 3), day: day + d, minute: m + 11, dr });
     lines.push({ item: item(cat, '静脉输液'), cnt: 1, day: day + d, minute: m + 12, dr });
-    if (factor > 1) lines.push({ item: item(cat, '注射用头孢曲松钠'), cnt: Math.round(10 * (factor - 1)), day: day + d, minute: m + 13, dr });
+    // Padded consumables, not drugs: a drug here would also make the physician a drug-volume outlier.
+    if (factor > 1) lines.push({ item: item(cat, '一次性使用雾化器'), cnt: Math.round(10 * (factor - 1)), day: day + d, minute: m + 13, dr });
     if (d === 0 || rng.chance(0.25)) {
       for (const name of ['血细胞分析(血常规)', '肝功能检测(套餐)', '肾功能检测(套餐)', '血清电解质测定']) lines.push({ item: item(cat, name), cnt: 1, day: day + d, minute: m + 20, dr });
     }

@@ -49,8 +49,8 @@ export async function plantUpcoding(ctx: GenContext, chosen: ReturnType<typeof u
   truth.add('mcc_cc_share', F, 'provider', 'no_alert', 'MCC/CC占比略高', { fixmedins_code: chosen.mccOk }, '伴MCC/CC占比约30%，略高于同级但在正常范围');
   for (const c of chosen.top) truth.add('top_tier_item_share', F, 'provider', 'alert', '高价档诊查费占比异常', { fixmedins_code: c }, '普通门诊诊查费（知名专家档）占比约40%，同级机构约1%');
   truth.add('top_tier_item_share', F, 'provider', 'no_alert', '高价档占比略高', { fixmedins_code: chosen.topOk }, '知名专家档占比约3%');
-  for (const c of chosen.cost) truth.add('cost_per_stay_peer', F, 'provider', 'alert', '单病种次均费用畸高', { fixmedins_code: c }, '肺炎(J18.900)次均住院药品用量约为同级4倍');
-  truth.add('cost_per_stay_peer', F, 'provider', 'no_alert', '次均费用略高', { fixmedins_code: chosen.costOk }, '肺炎每日多1盒头孢曲松，次均费用约为同级1.15倍（未达1.3倍）');
+  for (const c of chosen.cost) truth.add('cost_per_stay_peer', F, 'provider', 'alert', '单病种次均费用畸高', { fixmedins_code: c }, '肺炎(J18.900)住院每日虚记一次性雾化器30个，次均费用约为同级2倍以上');
+  truth.add('cost_per_stay_peer', F, 'provider', 'no_alert', '次均费用略高', { fixmedins_code: chosen.costOk }, '肺炎住院每日多记1个雾化器，次均费用约为同级1.15倍（未达1.3倍）');
 
   // price_over_ceiling: a CT billed above its ceiling; look-alike exactly at the ceiling.
   const ct = item(ctx.cat, 'CT平扫(一个部位)');
