@@ -6,13 +6,18 @@
 -- repeats too). One hit per visit holding a repeated sale: feedetl_sn = its repeating line(s) plus the line(s) of
 -- the earlier sales of the same codes; amount at risk = Σ det_item_fee_sumamt of the repeating lines.
 -- Only codes occurring at least twice can repeat, so the ordered window runs over those codes alone.
-WITH src AS (
-  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, coalesce(fe.fee_ocur_time, m.begntime) AS t, fe.det_item_fee_sumamt,
+WITH timed AS (
+  -- a line without fee time is dated by its visit's begin: only those lines are joined to their visit
+  SELECT fe.*, fe.fee_ocur_time AS t FROM clean_fee fe WHERE fe.fee_ocur_time IS NOT NULL
+  UNION ALL
+  SELECT fe.*, m.begntime AS t FROM clean_fee fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
+),
+src AS (
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.t, fe.det_item_fee_sumamt,
          CASE WHEN coalesce(fe.cnt, 0) < 0 OR coalesce(fe.det_item_fee_sumamt, 0) < 0 THEN -1 ELSE 1 END AS sign,
          unnest(list_transform(string_split(fe.drug_trac_codg, ','), lambda c, i: {'code': trim(c), 'pos': i})) AS occ
-  FROM clean_fee fe
-  LEFT JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
-  WHERE fe.drug_trac_codg IS NOT NULL AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
+  FROM timed fe
+  WHERE fe.drug_trac_codg IS NOT NULL AND fe.t >= $scan_from::DATE
 ),
 occ AS (
   SELECT feedetl_sn, mdtrt_id, setl_id, t, det_item_fee_sumamt, sign, occ.code AS code, occ.pos AS pos

@@ -14,16 +14,21 @@ WITH cat AS (
   SELECT med_list_codg, min(ingredient) AS ingredient FROM med_catalog
   WHERE ingredient IS NOT NULL AND trim(ingredient) <> '' GROUP BY med_list_codg
 ),
+timed AS (
+  -- a line without fee time is dated by its visit's begin: only those lines are joined to their visit
+  SELECT fe.*, fe.fee_ocur_time AS t FROM clean_fee fe WHERE fe.fee_ocur_time IS NOT NULL
+  UNION ALL
+  SELECT fe.*, m.begntime AS t FROM clean_fee fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
+),
 line AS (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.hilist_name, fe.prd_days, fe.cnt,
-         fe.det_item_fee_sumamt, coalesce(fe.fee_ocur_time, m.begntime) AS fee_ocur_time,
+         fe.det_item_fee_sumamt, fe.t AS fee_ocur_time,
          coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
-  FROM clean_fee fe
+  FROM timed fe
   LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
-  LEFT JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   WHERE (fe.list_type IN ('101', '102') OR fe.med_chrgitm_type IN ('09', '10', '11'))
     AND fe.prd_days > 0 AND fe.psn_no IS NOT NULL
-    AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
+    AND fe.t >= $scan_from::DATE
 ),
 fill AS (
   SELECT psn_no, drug_key, mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, min(fee_ocur_time) AS fill_time,
