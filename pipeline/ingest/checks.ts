@@ -63,9 +63,9 @@ function checksFor(table: ContractTableName, opts: CheckOptions): Check[] {
       out.push({ when: `${s} IS NULL`, field: f.name, reason: 'missing_required', severity: 'error', message: msg(`缺少必填字段 missing required field ${f.name}`) });
     }
     if (f.type === 'date' || f.type === 'timestamp') {
-      out.push({ when: `${s} IS NOT NULL AND ${v} IS NULL`, field: f.name, reason: 'bad_date', severity: 'error', message: msg(`无法解析的日期时间 bad ${f.type} in ${f.name}`, s) });
+      out.push({ when: `${s} IS NOT NULL AND ${v} IS NULL`, field: f.name, reason: 'bad_date', severity: 'error', message: msg(`无法解析的日期时间 bad ${f.type} in ${f.name}`, `${s}::VARCHAR`) });
     } else if (f.type !== 'varchar') {
-      out.push({ when: `${s} IS NOT NULL AND ${v} IS NULL`, field: f.name, reason: 'bad_type', severity: 'error', message: msg(`不是有效的数值 not a valid ${sqlType(f.type)} in ${f.name}`, s) });
+      out.push({ when: `${s} IS NOT NULL AND ${v} IS NULL`, field: f.name, reason: 'bad_type', severity: 'error', message: msg(`不是有效的数值 not a valid ${sqlType(f.type)} in ${f.name}`, `${s}::VARCHAR`) });
     }
     if (f.codes) {
       const inSet = `${v} IN (${f.codes.values.map(sqlString).join(', ')})`;
@@ -99,16 +99,30 @@ function checksFor(table: ContractTableName, opts: CheckOptions): Check[] {
 export async function checkTable(store: Store, table: ContractTableName, files: StagedFile[], mapping: MappingProfile, opts: CheckOptions): Promise<string> {
   const def = CONTRACT[table];
   const values = mapping.tables[table]?.values ?? {};
+  // A natively typed source column (Parquet) is cast directly, without a round trip through text. When every
+  // file of the table has it with the same native type, even the source value stays native (no text per row;
+  // a message formats it only for the rows that fail).
+  const nativeType = (f: StagedFile, field: FieldDef): string | null => {
+    const source = f.fieldSource[field.name];
+    if (field.type === 'varchar' || source === undefined || values[field.name]) return null;
+    const t = f.columnTypes[source];
+    return t === 'VARCHAR' ? null : t;
+  };
+  const allNative = new Set(def.fields.filter((fd) => {
+    const types = files.map((f) => nativeType(f, fd));
+    return types[0] !== null && types.every((t) => t === types[0]);
+  }).map((fd) => fd.name));
   const perFile = files.map((f) => {
     const cols = def.fields.flatMap((fd) => {
       const source = f.fieldSource[fd.name];
+      if (allNative.has(fd.name)) {
+        return [`s.${ident(source!)} AS ${src(fd.name)}`, `TRY_CAST(s.${ident(source!)} AS ${sqlType(fd.type)}) AS ${typedCol(fd.name)}`];
+      }
       const raw = source === undefined ? 'NULL::VARCHAR' : `NULLIF(trim(CAST(s.${ident(source)} AS VARCHAR)), '')`;
       const text = valueMapSql(raw, values[fd.name]);
       const out = [`${text} AS ${src(fd.name)}`];
       if (fd.type !== 'varchar') {
-        // A natively typed source column (Parquet) is cast directly, without a round trip through text.
-        const native = source !== undefined && f.columnTypes[source] !== 'VARCHAR' && !values[fd.name];
-        out.push(`${native ? `TRY_CAST(s.${ident(source)} AS ${sqlType(fd.type)})` : typedSql(fd, text)} AS ${typedCol(fd.name)}`);
+        out.push(`${nativeType(f, fd) ? `TRY_CAST(s.${ident(source!)} AS ${sqlType(fd.type)})` : typedSql(fd, text)} AS ${typedCol(fd.name)}`);
       }
       return out;
     });
