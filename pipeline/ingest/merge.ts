@@ -61,6 +61,21 @@ export async function setLevelChecks(store: Store, table: ContractTableName, chk
   await store.run(`CREATE OR REPLACE TEMP TABLE _fw_drop AS SELECT DISTINCT (_fi::BIGINT << 40) + _rid AS _seq FROM ${rej} WHERE severity = 'error'`);
 }
 
+/**
+ * Runs inserts into a table without keeping the source order: with preserve_insertion_order on, an insert fed
+ * by a join (the anti-join on rejected rows) runs as a single-threaded plain append; off, DuckDB writes row
+ * groups in parallel. Row numbers never come from the table's physical order (they come from staging).
+ */
+async function unorderedInserts<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  const before = await store.scalar<boolean>(`SELECT current_setting('preserve_insertion_order')`);
+  await store.run('SET preserve_insertion_order = false');
+  try {
+    return await fn();
+  } finally {
+    await store.run(`SET preserve_insertion_order = ${before ? 'true' : 'false'}`);
+  }
+}
+
 async function count(store: Store, sql: string): Promise<number> {
   return Number(await store.scalar(sql));
 }
@@ -112,17 +127,19 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   const targetEmpty = (await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
   if (targetEmpty) {
     // Fast path (first load): every candidate is new; no copy, straight into the table.
-    await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`);
+    await unorderedInserts(store, () => store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`));
     if (chk) counts.loaded = await count(store, `SELECT count(*) FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`);
     return counts;
   }
-  await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS
-    SELECT c.*, CASE WHEN t.row_hash IS NULL THEN 0 WHEN t.row_hash = c.row_hash THEN 1 ELSE 2 END AS _cls
-    FROM (${candidates}) c LEFT JOIN (SELECT ${def.key.map(ident).join(', ')}, row_hash FROM ${table}) t ON ${keyEq(def.key, 't', 'c')}`);
   const changed = `(SELECT ${def.key.map(ident).join(', ')} FROM _fw_merge WHERE _cls = 2)`;
-  await store.run(`INSERT INTO ${table}_history SELECT t.*, ${b}, now() FROM ${table} t SEMI JOIN ${changed} m ON ${keyEq(def.key, 't', 'm')}`);
-  await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
-  await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM _fw_merge WHERE _cls <> 1`);
+  await unorderedInserts(store, async () => {
+    await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS
+      SELECT c.*, CASE WHEN t.row_hash IS NULL THEN 0 WHEN t.row_hash = c.row_hash THEN 1 ELSE 2 END AS _cls
+      FROM (${candidates}) c LEFT JOIN (SELECT ${def.key.map(ident).join(', ')}, row_hash FROM ${table}) t ON ${keyEq(def.key, 't', 'c')}`);
+    await store.run(`INSERT INTO ${table}_history SELECT t.*, ${b}, now() FROM ${table} t SEMI JOIN ${changed} m ON ${keyEq(def.key, 't', 'm')}`);
+    await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
+    await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM _fw_merge WHERE _cls <> 1`);
+  });
   const byClass = await store.all<{ _src: string; _cls: number; n: number }>(`SELECT _src, _cls, count(*)::BIGINT AS n FROM _fw_merge GROUP BY ALL`);
   for (const r of byClass) {
     if (r._src !== 'batch') continue;
