@@ -1,70 +1,62 @@
 import type { Store } from '../pipeline/store/store.ts';
+import { shanghaiIso } from '../pipeline/detect/engine.ts';
+import { caseEvents } from '../pipeline/cases/events.ts';
+import { STATUS_ZH } from '../pipeline/cases/status.ts';
+import { readCaseEvidence } from '../pipeline/nightly/case-evidence.ts';
 import { maskCertno, maskName } from './audit.ts';
-import { ALERT_SELECT, alertRow, ts } from './sql.ts';
+import { ALERT_SELECT, alertRow, idList, ts } from './sql.ts';
 
-const EVIDENCE_LIMIT = 500;
-const MAX_FLAGGED = 2000;
-const MAX_VISITS = 200;
-
-/** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
-const LINE_COLUMNS = `feedetl_sn, mdtrt_id, setl_id, ${ts('fee_ocur_time')} AS fee_ocur_time, fixmedins_code, med_list_codg,
-  hilist_name, med_chrgitm_type, cnt::DOUBLE AS cnt, pric::DOUBLE AS pric, det_item_fee_sumamt::DOUBLE AS det_item_fee_sumamt,
-  pric_uplmt_amt::DOUBLE AS pric_uplmt_amt, bilg_dr_codg, bilg_dept_name`;
-
-/** `col IN ($1, …, $n)`: DuckDB prunes row groups with an IN filter of parameters (a list or OR would scan all). */
-function inParams(col: string, n: number, offset = 0): string {
-  return `${col} IN (${Array.from({ length: n }, (_, i) => `$${offset + i + 1}`).join(', ')})`;
+export interface CaseDetail {
+  detail: Record<string, unknown>;
+  /** The person shown, when any (for the audit of an unmasked read). */
+  psnNo: string | null;
+  /** False when the evidence was computed live: `case_evidence` needs a refresh. */
+  evidenceCached: boolean;
 }
 
-/** The fee lines of the case's visits; the lines an alert points at are `offending`, with its detectors. */
-export async function caseEvidence(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
-  const off = await store.all<{ feedetl_sn: string; detectors: string[] }>(
-    `SELECT f AS feedetl_sn, list(DISTINCT detector_id ORDER BY detector_id) AS detectors
-     FROM (SELECT a.detector_id, unnest(a.feedetl_sn) AS f FROM alerts a
-           WHERE a.alert_id IN (SELECT alert_id FROM case_alerts WHERE case_id = $1) AND a.status = 'open')
-     GROUP BY f ORDER BY f LIMIT ${MAX_FLAGGED}`,
-    [caseId],
-  );
-  const alertVisits = await store.all<{ mdtrt_id: string }>(
-    `SELECT DISTINCT a.mdtrt_id FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.mdtrt_id IS NOT NULL ORDER BY 1 LIMIT ${MAX_VISITS}`,
-    [caseId],
-  );
-  const detectors = new Map(off.map((o) => [o.feedetl_sn, o.detectors]));
-  const flagged = off.length
-    ? await store.all<Record<string, unknown>>(`SELECT ${LINE_COLUMNS} FROM fee_list_d WHERE ${inParams('feedetl_sn', off.length)}`, off.map((o) => o.feedetl_sn))
-    : [];
-  const visitIds = [...new Set([...alertVisits.map((v) => v.mdtrt_id), ...flagged.map((r) => r.mdtrt_id as string)].filter(Boolean))].slice(0, MAX_VISITS);
-  const context = visitIds.length
-    ? await store.all<Record<string, unknown>>(`SELECT ${LINE_COLUMNS} FROM fee_list_d WHERE ${inParams('mdtrt_id', visitIds.length)}`, visitIds)
-    : [];
-  const byId = new Map<string, Record<string, unknown>>();
-  for (const r of [...flagged, ...context]) byId.set(r.feedetl_sn as string, r);
-  return [...byId.values()]
-    .map((r): Record<string, unknown> => ({ ...r, offending: detectors.has(r.feedetl_sn as string), detectors: detectors.get(r.feedetl_sn as string) ?? [] }))
-    .sort((a, b) => Number(b.offending) - Number(a.offending) || String(a.fee_ocur_time).localeCompare(String(b.fee_ocur_time)) || String(a.feedetl_sn).localeCompare(String(b.feedetl_sn)))
-    .slice(0, EVIDENCE_LIMIT);
+/**
+ * Everything the case view shows, read on one reader connection: the case row `c` (CASE_SELECT), SLA, snooze,
+ * alerts, evidence lines (materialised per case), the person and their visits, the provider against its peers
+ * (cached per data version), and the event history.
+ */
+export async function caseDetail(db: Store, c: Record<string, unknown>, opts: { unmasked: boolean; slaDays: number }): Promise<CaseDetail> {
+  const caseId = c.case_id as string;
+  const alerts = await caseAlerts(db, caseId);
+  const psnNo = (c.psn_no as string | null) ?? mostFrequentPerson(alerts);
+  const evidence = await readCaseEvidence(db, caseId, alerts);
+  const flaggedVisits = [...new Set([...evidence.rows.filter((e) => e.offending).map((e) => e.mdtrt_id as string), ...alerts.map((a) => a.mdtrt_id as string)])];
+  const provider = (c.fixmedins_code as string | null) ?? (alerts.find((a) => a.fixmedins_code)?.fixmedins_code as string | undefined) ?? null;
+  const due = new Date(Date.parse(c.opened_at as string) + opts.slaDays * 86_400_000);
+  const detail = {
+    case: { ...c, status_zh: STATUS_ZH[c.status as keyof typeof STATUS_ZH] ?? c.status },
+    sla: { days: opts.slaDays, due_at: shanghaiIso(due), hours_left: Math.round((due.getTime() - Date.now()) / 360_000) / 10 },
+    snooze: await caseSnooze(db, caseId),
+    alerts,
+    evidence: evidence.rows,
+    person: psnNo ? await personInfo(db, psnNo, opts.unmasked) : null,
+    visits: psnNo ? await visitTimeline(db, psnNo, flaggedVisits) : [],
+    peers: await providerPeers(db, provider, evidence.version),
+    events: await caseEvents(db, caseId),
+  };
+  return { detail, psnNo: detail.person ? psnNo : null, evidenceCached: evidence.cached };
 }
 
-export async function caseAlerts(store: Store, caseId: string): Promise<Record<string, unknown>[]> {
-  const rows = await store.all(
-    `${ALERT_SELECT} WHERE alert_id IN (SELECT alert_id FROM case_alerts WHERE case_id = $1) ORDER BY amount_at_risk DESC, alert_id`,
-    [caseId],
-  );
+export async function caseAlerts(db: Store, caseId: string): Promise<Record<string, unknown>[]> {
+  const ids = await db.all<{ alert_id: string }>('SELECT alert_id FROM case_alerts WHERE case_id = $1', [caseId]);
+  if (ids.length === 0) return [];
+  const rows = await db.all(`${ALERT_SELECT} WHERE ${idList('alert_id', ids.map((r) => r.alert_id))} ORDER BY amount_at_risk DESC, alert_id`);
   return rows.map(alertRow);
 }
 
-/** The person the case is about (person cases), else the person with most flagged lines; null for none. */
-export async function casePerson(store: Store, caseId: string, psnNo: string | null): Promise<string | null> {
-  if (psnNo) return psnNo;
-  return (await store.scalar<string | null>(
-    `SELECT a.psn_no FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.psn_no IS NOT NULL
-     GROUP BY a.psn_no ORDER BY count(*) DESC, a.psn_no LIMIT 1`,
-    [caseId],
-  )) ?? null;
+/** The person with most alerts of the case (ties: the smallest psn_no); null for none. */
+function mostFrequentPerson(alerts: Record<string, unknown>[]): string | null {
+  const n = new Map<string, number>();
+  for (const a of alerts) if (typeof a.psn_no === 'string') n.set(a.psn_no, (n.get(a.psn_no) ?? 0) + 1);
+  return [...n.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]?.[0] ?? null;
 }
 
-export async function personInfo(store: Store, psnNo: string, unmasked: boolean): Promise<Record<string, unknown> | null> {
-  const p = await store.one<Record<string, unknown>>(
+export async function personInfo(db: Store, psnNo: string, unmasked: boolean): Promise<Record<string, unknown> | null> {
+  const p = await db.one<Record<string, unknown>>(
     `SELECT psn_no, psn_name, certno, gend, brdy::VARCHAR AS brdy, insutype, psn_type, insu_admdvs, aid_category FROM psn_info WHERE psn_no = $1 LIMIT 1`,
     [psnNo],
   );
@@ -75,8 +67,8 @@ export async function personInfo(store: Store, psnNo: string, unmasked: boolean)
 }
 
 /** The person's visits (newest first); `flaggedVisits` (visits holding this case's flagged lines) are marked. */
-export async function visitTimeline(store: Store, psnNo: string, flaggedVisits: string[]): Promise<Record<string, unknown>[]> {
-  const rows = await store.all<Record<string, unknown>>(
+export async function visitTimeline(db: Store, psnNo: string, flaggedVisits: string[]): Promise<Record<string, unknown>[]> {
+  const rows = await db.all<Record<string, unknown>>(
     `WITH cost AS (
        SELECT mdtrt_id, sum(medfee_sumamt)::DOUBLE AS medfee_sumamt, sum(fund_pay_sumamt)::DOUBLE AS fund_pay_sumamt
        FROM setl_d WHERE psn_no = $1 AND coalesce(refd_setl_flag, 0) <> 1 AND init_setl_id IS NULL GROUP BY mdtrt_id
@@ -92,18 +84,31 @@ export async function visitTimeline(store: Store, psnNo: string, flaggedVisits: 
   return rows.map((r) => ({ ...r, flagged: flagged.has(r.mdtrt_id as string) }));
 }
 
+/** Peer comparisons by provider and data version: aggregating the peers' settlements is the costly part. */
+const peersCache = new Map<string, Record<string, unknown> | null>();
+const PEERS_CACHE_SIZE = 500;
+
 /**
  * The provider against its peers (same hospital level in the same region): average cost per settlement and
  * settlements, reversals left out. Null when the case has no provider.
  */
-export async function providerPeers(store: Store, fixmedinsCode: string | null): Promise<Record<string, unknown> | null> {
+export async function providerPeers(db: Store, fixmedinsCode: string | null, version: string): Promise<Record<string, unknown> | null> {
   if (!fixmedinsCode) return null;
-  const me = await store.one<{ hosp_lv: string | null; admdvs: string | null; fixmedins_name: string | null }>(
+  const key = `${db.path}|${fixmedinsCode}|${version}`;
+  if (peersCache.has(key)) return peersCache.get(key)!;
+  const value = await computePeers(db, fixmedinsCode);
+  if (peersCache.size >= PEERS_CACHE_SIZE) peersCache.delete(peersCache.keys().next().value!);
+  peersCache.set(key, value);
+  return value;
+}
+
+async function computePeers(db: Store, fixmedinsCode: string): Promise<Record<string, unknown> | null> {
+  const me = await db.one<{ hosp_lv: string | null; admdvs: string | null; fixmedins_name: string | null }>(
     'SELECT hosp_lv, admdvs, fixmedins_name FROM fixmedins WHERE fixmedins_code = $1 LIMIT 1',
     [fixmedinsCode],
   );
   if (!me) return null;
-  const peers = await store.all<{ fixmedins_code: string; fixmedins_name: string; settlements: number; avg_cost: number }>(
+  const peers = await db.all<{ fixmedins_code: string; fixmedins_name: string; settlements: number; avg_cost: number }>(
     `WITH peers AS (
        SELECT fixmedins_code, any_value(fixmedins_name) AS fixmedins_name FROM fixmedins
        WHERE hosp_lv IS NOT DISTINCT FROM $1 AND left(admdvs, 4) IS NOT DISTINCT FROM left($2, 4) GROUP BY 1
@@ -127,8 +132,8 @@ export async function providerPeers(store: Store, fixmedinsCode: string | null):
   };
 }
 
-export async function caseSnooze(store: Store, caseId: string): Promise<Record<string, unknown> | null> {
-  return (await store.one(
+export async function caseSnooze(db: Store, caseId: string): Promise<Record<string, unknown> | null> {
+  return (await db.one(
     `SELECT until::VARCHAR AS until, reason, actor, ${ts('created_at')} AS created_at FROM case_snoozes
      WHERE case_id = $1 ORDER BY created_at DESC LIMIT 1`,
     [caseId],

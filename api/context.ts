@@ -3,6 +3,7 @@ import type { Store } from '../pipeline/store/store.ts';
 import type { FundwatchConfig } from '../pipeline/config.ts';
 import type { RedisSettings } from '../pipeline/queue/redis.ts';
 import type { Role, User } from './users.ts';
+import type { ReadPool } from './read-pool.ts';
 
 /** What every route module gets: the owner's open store and settings. */
 export interface ServerDeps {
@@ -16,6 +17,13 @@ export interface ServerDeps {
   inboxDir: string;
   /** Starts a nightly run in the background; returns its run id. */
   startRun?: (actor: string) => Promise<{ run_id: string; started: boolean; message: string }>;
+  /** Called when a case detail had to compute its evidence live (the owner then refreshes `case_evidence`). */
+  evidenceStale?: () => void;
+}
+
+/** What the route modules get: the deps plus the reader connections their GET handlers use. */
+export interface AppDeps extends ServerDeps {
+  reads: ReadPool;
 }
 
 export const STAFF: Role[] = ['inspector', 'expert', 'supervisor', 'admin'];

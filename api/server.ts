@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import { CaseTransitionError } from '../pipeline/cases/lifecycle.ts';
-import { HttpError, type ServerDeps } from './context.ts';
+import { HttpError, type AppDeps, type ServerDeps } from './context.ts';
+import { ReadPool } from './read-pool.ts';
 import { UserInputError, sessionUser, tokenUser } from './users.ts';
 import { Metrics } from './metrics.ts';
 import { AuthCache } from './auth-cache.ts';
@@ -33,10 +34,13 @@ export interface ServerOptions {
   bullBoard?: boolean;
   /** Login attempts per minute per address. */
   loginRateLimit?: number;
+  /** Reader connections for GET routes (default 4). */
+  readers?: number;
 }
 
 /** The Fastify app of the owner process: API, console, docs, metrics. Does not listen. */
-export async function buildServer(deps: ServerDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+export async function buildServer(serverDeps: ServerDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const deps: AppDeps = { ...serverDeps, reads: await ReadPool.open(serverDeps.store, opts.readers ?? 4) };
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1_048_576,
@@ -46,6 +50,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions = {}): P
   const authCache = new AuthCache();
   app.decorate('authCache', authCache);
   app.decorateRequest('user', null);
+  app.addHook('onClose', async () => deps.reads.close());
 
   await app.register(cookie);
   await app.register(rateLimit, { global: false });

@@ -18,3 +18,13 @@ export function regionClause(col: string, region: string | null, params: unknown
   params.push(region);
   return `starts_with(${col}, $${params.length})`;
 }
+
+/**
+ * `col IN ('a', 'b', …)` for ids this server has just read from the database: literals, because DuckDB plans a
+ * parameterised IN list as a join over the whole table instead of index lookups. Anything but a plain id is
+ * refused, so no outside text reaches the SQL.
+ */
+export function idList(col: string, ids: string[]): string {
+  for (const id of ids) if (!/^[A-Za-z0-9_.:-]{1,80}$/.test(id)) throw new Error(`unexpected id ${JSON.stringify(id)}`);
+  return ids.length ? `${col} IN (${ids.map((id) => `'${id}'`).join(', ')})` : 'false';
+}

@@ -12,6 +12,7 @@ import { runNightly } from '../pipeline/nightly/run.ts';
 import { startNightlyScheduler, type NightlyScheduler } from '../pipeline/nightly/scheduler.ts';
 import { removeOwnerFile, writeOwnerFile } from '../pipeline/owner/owner.ts';
 import { buildServer } from './server.ts';
+import { EvidenceRefresher } from './evidence-refresher.ts';
 
 export interface OwnerServer {
   app: FastifyInstance;
@@ -52,13 +53,15 @@ export async function startOwnerServer(opts: {
         .finally(() => { running = null; });
     });
 
+  const evidence = new EvidenceRefresher(store, log);
   const redisUp = (await checkRedis(redis)).ok;
-  const app = await buildServer({ store, config, redis, dbPath: opts.dbPath, localToken, inboxDir: nightly.inbox, startRun }, { bullBoard: redisUp });
+  const app = await buildServer({ store, config, redis, dbPath: opts.dbPath, localToken, inboxDir: nightly.inbox, startRun, evidenceStale: () => evidence.kick() }, { bullBoard: redisUp });
   await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port ?? 8080;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
   writeOwnerFile({ pid: process.pid, port, host, token: localToken, db: opts.dbPath, started_at: new Date().toISOString() });
+  evidence.kick();
 
   let queueOwner: QueueOwner | null = null;
   let scheduler: NightlyScheduler | null = null;
@@ -111,6 +114,7 @@ export async function startOwnerServer(opts: {
       await referralWorkers?.close();
       await queueOwner?.close();
       await app.close();
+      await evidence.close();
       if (running) await running;
     },
   };

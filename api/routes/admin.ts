@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { S, actorOf, idParams, type ServerDeps } from '../context.ts';
+import { S, actorOf, idParams, type AppDeps } from '../context.ts';
 import { ts } from '../sql.ts';
 import { addUser, createApiToken, listUsers, ROLES, type Role } from '../users.ts';
 
-export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
 
-  app.get('/api/v1/users', { config: { roles: ['admin'] }, schema: { tags: ['admin'], summary: '用户列表 users' } }, async () => ({ items: await listUsers(store) }));
+  app.get('/api/v1/users', { config: { roles: ['admin'] }, schema: { tags: ['admin'], summary: '用户列表 users' } }, async () => ({ items: await reads.use(listUsers) }));
 
   app.post<{ Body: { name: string; role: Role; region?: string; institution?: string } }>('/api/v1/users', {
     config: { roles: ['admin'] },
@@ -45,7 +45,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: ServerDeps): voi
     if (req.query.action) where.push(`action = $${params.push(req.query.action)}`);
     if (req.query.actor) where.push(`actor = $${params.push(req.query.actor)}`);
     if (req.query.object_id) where.push(`object_id = $${params.push(req.query.object_id)}`);
-    const items = await store.all(
+    const items = await reads.all(
       `SELECT ${ts('"at"')} AS "at", actor, action, object_type, object_id, detail::VARCHAR AS detail FROM audit_log
        WHERE ${where.join(' AND ')} ORDER BY "at" DESC LIMIT ${req.query.limit} OFFSET ${req.query.offset}`, params as never);
     return { items: items.map((r) => ({ ...r, detail: r.detail ? JSON.parse(r.detail as string) : null })) };

@@ -3,31 +3,31 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, type ServerDeps } from '../context.ts';
+import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
 import { auditNow } from '../audit.ts';
 import { ts } from '../sql.ts';
 
 const TABLE_FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(csv|txt|tsv|parquet|json|jsonl)$/;
 
-export function registerBatchRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/api/v1/batches', {
     config: { roles: READERS },
     schema: { tags: ['batches'], summary: '批次列表 batches', querystring: { type: 'object', additionalProperties: false, properties: { limit: S.limit, offset: S.offset } } },
   }, async (req) => {
-    const items = await store.all(
+    const items = await reads.all(
       `SELECT batch_id, source_dir, status, ${ts('started_at')} AS started_at, ${ts('finished_at')} AS finished_at, error,
          (SELECT count(*) FROM rejects r WHERE r.batch_id = b.batch_id AND r.severity = 'error')::INTEGER AS rejected_rows,
          (SELECT count(*) FROM rejects r WHERE r.batch_id = b.batch_id AND r.severity = 'warning')::INTEGER AS warning_rows
        FROM batches b ORDER BY started_at DESC, batch_id LIMIT ${req.query.limit} OFFSET ${req.query.offset}`,
     );
-    const pending = await store.all(`SELECT dir, run_id, status, ${ts('taken_at')} AS taken_at FROM nightly_inbox WHERE status = 'taken' ORDER BY dir`);
+    const pending = await reads.all(`SELECT dir, run_id, status, ${ts('taken_at')} AS taken_at FROM nightly_inbox WHERE status = 'taken' ORDER BY dir`);
     return { items, inbox_pending: pending };
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/batches/:id', { config: { roles: READERS }, schema: { tags: ['batches'], summary: '批次状态 batch status and ingest summary', params: idParams() } }, async (req) => {
-    const b = await store.one(
+    const b = await reads.one(
       `SELECT batch_id, source_dir, status, ${ts('started_at')} AS started_at, ${ts('finished_at')} AS finished_at, files::VARCHAR AS files,
          summary::VARCHAR AS summary, mapping_profile, error FROM batches WHERE batch_id = $1`, [req.params.id]);
     if (!b) throw notFound(`批次 batch ${req.params.id}`);
@@ -50,8 +50,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: ServerDeps): voi
     if (req.query.reason_code) where.push(`reason_code = $${params.push(req.query.reason_code)}`);
     if (req.query.severity) where.push(`severity = $${params.push(req.query.severity)}`);
     const w = where.join(' AND ');
-    const total = await store.scalar<number>(`SELECT count(*)::INTEGER FROM rejects WHERE ${w}`, params as never);
-    const items = await store.all(
+    const total = await reads.scalar<number>(`SELECT count(*)::INTEGER FROM rejects WHERE ${w}`, params as never);
+    const items = await reads.all(
       `SELECT table_name, file, row_number, field, reason_code, severity, message, raw::VARCHAR AS raw, status FROM rejects WHERE ${w}
        ORDER BY table_name, row_number, field LIMIT ${req.query.limit} OFFSET ${req.query.offset}`, params as never);
     return { total, items };

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { listValue } from '@duckdb/node-api';
-import { HttpError, MANAGERS, READERS, S, STAFF, actorOf, forbidden, idParams, notFound, type ServerDeps } from '../context.ts';
+import { HttpError, MANAGERS, READERS, S, STAFF, actorOf, forbidden, idParams, notFound, type AppDeps, type ServerDeps } from '../context.ts';
 import { auditNow } from '../audit.ts';
-import { ts, regionClause } from '../sql.ts';
-import { caseAlerts, caseEvidence, casePerson, caseSnooze, personInfo, providerPeers, visitTimeline } from '../case-detail.ts';
+import { idList, regionClause } from '../sql.ts';
+import { caseDetail } from '../case-detail.ts';
 import { CASE_SELECT } from '../../pipeline/cases/list.ts';
-import { caseEvents, appendCaseEvent } from '../../pipeline/cases/events.ts';
-import { CASE_STATUSES, DECISIONS, STATUS_ZH } from '../../pipeline/cases/status.ts';
+import { appendCaseEvent } from '../../pipeline/cases/events.ts';
+import { CASE_STATUSES, DECISIONS } from '../../pipeline/cases/status.ts';
+import type { Store } from '../../pipeline/store/store.ts';
 import { assignCase, closeCase, commentCase, decideCase, requestExpertReview, startReview } from '../../pipeline/cases/lifecycle.ts';
 import { casesConfig } from '../../pipeline/cases/config.ts';
 import { completeCaseJob, releaseCase, renewCaseLock, takeNextCase } from '../../pipeline/queue/inspector.ts';
@@ -43,8 +44,8 @@ export function slaDays(deps: ServerDeps): number {
   return typeof v === 'number' && v > 0 ? v : 10;
 }
 
-export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
   const cfg = () => casesConfig(deps.config);
 
   app.get<{ Querystring: CaseQuery }>('/api/v1/cases', {
@@ -80,13 +81,13 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
     if (q.fixmedins_code) add((p) => `fixmedins_code = ${p}`, q.fixmedins_code);
     if (q.min_score !== undefined) add((p) => `risk_score >= ${p}`, q.min_score);
     const whereSql = where.join(' AND ');
-    const total = await store.scalar<number>(`SELECT count(*)::INTEGER FROM cases WHERE ${whereSql}`, params as never);
-    // Top-N on the bare columns first, then format only the page's rows.
     const order = `${CASE_SORTS[q.sort]} ${q.order === 'asc' ? 'ASC' : 'DESC'}, case_id`;
-    const items = await store.all(
-      `${CASE_SELECT} WHERE case_id IN (SELECT case_id FROM cases WHERE ${whereSql} ORDER BY ${order} LIMIT ${q.limit} OFFSET ${q.offset}) ORDER BY ${order}`,
-      params as never,
-    );
+    const { total, items } = await reads.use(async (db) => {
+      const total = await db.scalar<number>(`SELECT count(*)::INTEGER FROM cases WHERE ${whereSql}`, params as never);
+      // Top-N on the bare columns first, then only the page's rows are read whole and formatted.
+      const ids = await db.all<{ case_id: string }>(`SELECT case_id FROM cases WHERE ${whereSql} ORDER BY ${order} LIMIT ${q.limit} OFFSET ${q.offset}`, params as never);
+      return { total, items: ids.length ? await db.all(`${CASE_SELECT} WHERE ${idList('case_id', ids.map((r) => r.case_id))} ORDER BY ${order}`) : [] };
+    });
     return { total, limit: q.limit, offset: q.offset, items };
   });
 
@@ -98,35 +99,14 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
       querystring: { type: 'object', additionalProperties: false, properties: { unmasked: { type: 'boolean', default: false } } },
     },
   }, async (req) => {
-    const c = await loadVisibleCase(req, req.params.id);
     const unmasked = Boolean(req.query.unmasked);
     if (unmasked && !STAFF.includes(req.user!.role)) throw forbidden('只有稽核人员可查看完整身份信息 (only inspection staff may see unmasked identities)');
-    const psnNo = await casePerson(store, c.case_id as string, (c.psn_no as string | null) ?? null);
-    const person = psnNo ? await personInfo(store, psnNo, unmasked) : null;
-    if (unmasked && person) {
-      await auditNow(store, { actor: actorOf(req), action: 'unmasked_read', object_type: 'person', object_id: psnNo, detail: { case_id: c.case_id, view: 'case_detail' } });
+    const r = await reads.use(async (db) => caseDetail(db, await loadVisibleCase(req, req.params.id, db), { unmasked, slaDays: slaDays(deps) }));
+    if (unmasked && r.psnNo) {
+      await auditNow(store, { actor: actorOf(req), action: 'unmasked_read', object_type: 'person', object_id: r.psnNo, detail: { case_id: req.params.id, view: 'case_detail' } });
     }
-    const alerts = await caseAlerts(store, c.case_id as string);
-    const provider = (c.fixmedins_code as string | null) ?? (alerts.find((a) => a.fixmedins_code)?.fixmedins_code as string | undefined) ?? null;
-    const days = slaDays(deps);
-    const sla = await store.one(
-      `SELECT ${ts(`opened_at + to_days(${days})`)} AS due_at, round(date_diff('minute', now(), opened_at + to_days(${days})) / 60.0, 1)::DOUBLE AS hours_left
-       FROM cases WHERE case_id = $1`,
-      [c.case_id as string],
-    );
-    const evidence = await caseEvidence(store, c.case_id as string);
-    const flaggedVisits = [...new Set([...evidence.filter((e) => e.offending).map((e) => e.mdtrt_id as string), ...alerts.map((a) => a.mdtrt_id as string)])];
-    return {
-      case: { ...c, status_zh: STATUS_ZH[c.status as keyof typeof STATUS_ZH] ?? c.status },
-      sla: { days, ...sla },
-      snooze: await caseSnooze(store, c.case_id as string),
-      alerts,
-      evidence,
-      person,
-      visits: psnNo ? await visitTimeline(store, psnNo, flaggedVisits) : [],
-      peers: await providerPeers(store, provider),
-      events: await caseEvents(store, c.case_id as string),
-    };
+    if (!r.evidenceCached) deps.evidenceStale?.();
+    return r.detail;
   });
 
   app.post<{ Body: { region?: string } }>('/api/v1/cases/take-next', {
@@ -219,9 +199,9 @@ export function registerCaseRoutes(app: FastifyInstance, deps: ServerDeps): void
     return reply.code(201).send({ ok: true, until });
   });
 
-  async function loadVisibleCase(req: FastifyRequest, id: string): Promise<Record<string, unknown>> {
+  async function loadVisibleCase(req: FastifyRequest, id: string, db: Store = store): Promise<Record<string, unknown>> {
     const params: unknown[] = [id];
-    const c = await store.one(`${CASE_SELECT} WHERE case_id = $1 AND ${regionClause('admdvs', req.user!.region, params)}`, params as never);
+    const c = await db.one(`${CASE_SELECT} WHERE case_id = $1 AND ${regionClause('admdvs', req.user!.region, params)}`, params as never);
     if (!c) throw notFound(`案件 case ${id}`);
     return c;
   }

@@ -1,32 +1,32 @@
 import type { FastifyInstance } from 'fastify';
-import { READERS, type ServerDeps } from '../context.ts';
+import { READERS, type AppDeps } from '../context.ts';
 import { ts } from '../sql.ts';
 import type { Store } from '../../pipeline/store/store.ts';
 import { rulePrecision } from '../../pipeline/cases/list.ts';
 import { knowledgeBaseStatus } from '../../pipeline/kb/status.ts';
 import type { Role } from '../users.ts';
 
-export function registerDashboardRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
 
   app.get('/api/v1/dashboard', { config: { roles: READERS }, schema: { tags: ['dashboard'], summary: '统计看板 dashboard statistics' } }, async () => {
     const open = `status = 'open'`;
     return {
-      totals: await store.one(`SELECT count(*)::INTEGER AS open_alerts, coalesce(sum(amount_at_risk), 0)::DOUBLE AS amount_at_risk,
+      totals: await reads.one(`SELECT count(*)::INTEGER AS open_alerts, coalesce(sum(amount_at_risk), 0)::DOUBLE AS amount_at_risk,
           count(DISTINCT detector_id)::INTEGER AS detectors_firing FROM alerts WHERE ${open}`),
-      cases_by_status: await store.all(`SELECT status, count(*)::INTEGER AS cases, coalesce(sum(amount_at_risk), 0)::DOUBLE AS amount_at_risk FROM cases GROUP BY status ORDER BY status`),
-      by_family: await store.all(`SELECT family, count(*)::INTEGER AS alerts, sum(amount_at_risk)::DOUBLE AS amount_at_risk FROM alerts WHERE ${open} GROUP BY family ORDER BY amount_at_risk DESC, family`),
-      by_detector: await store.all(`SELECT detector_id, family, any_value(title_zh) AS title_zh, count(*)::INTEGER AS alerts, sum(amount_at_risk)::DOUBLE AS amount_at_risk
+      cases_by_status: await reads.all(`SELECT status, count(*)::INTEGER AS cases, coalesce(sum(amount_at_risk), 0)::DOUBLE AS amount_at_risk FROM cases GROUP BY status ORDER BY status`),
+      by_family: await reads.all(`SELECT family, count(*)::INTEGER AS alerts, sum(amount_at_risk)::DOUBLE AS amount_at_risk FROM alerts WHERE ${open} GROUP BY family ORDER BY amount_at_risk DESC, family`),
+      by_detector: await reads.all(`SELECT detector_id, family, any_value(title_zh) AS title_zh, count(*)::INTEGER AS alerts, sum(amount_at_risk)::DOUBLE AS amount_at_risk
           FROM alerts WHERE ${open} GROUP BY detector_id, family ORDER BY amount_at_risk DESC, detector_id`),
-      trend: await store.all(`SELECT strftime(date_trunc('month', coalesce(activity_date, created_at::DATE)), '%Y-%m') AS month, count(*)::INTEGER AS alerts,
+      trend: await reads.all(`SELECT strftime(date_trunc('month', coalesce(activity_date, created_at::DATE)), '%Y-%m') AS month, count(*)::INTEGER AS alerts,
           sum(amount_at_risk)::DOUBLE AS amount_at_risk FROM alerts WHERE ${open} GROUP BY 1 ORDER BY 1`),
-      precision: await rulePrecision(store),
-      money: await store.one(`SELECT coalesce(sum(confirmed_amount), 0)::DOUBLE AS confirmed, coalesce(sum(recovered_amount), 0)::DOUBLE AS recovered,
+      precision: await reads.use(rulePrecision),
+      money: await reads.one(`SELECT coalesce(sum(confirmed_amount), 0)::DOUBLE AS confirmed, coalesce(sum(recovered_amount), 0)::DOUBLE AS recovered,
           coalesce(sum(deducted_amount), 0)::DOUBLE AS deducted, coalesce(sum(fined_amount), 0)::DOUBLE AS fined FROM cases WHERE decision = 'confirmed'`),
     };
   });
 
-  app.get('/api/v1/status', { config: { roles: [...READERS, 'civil_affairs', 'institution'] as Role[] }, schema: { tags: ['dashboard'], summary: '系统状态与横幅 system status and console banners' } }, async () => systemStatus(store));
+  app.get('/api/v1/status', { config: { roles: [...READERS, 'civil_affairs', 'institution'] as Role[] }, schema: { tags: ['dashboard'], summary: '系统状态与横幅 system status and console banners' } }, async () => reads.use(systemStatus));
 }
 
 /** What the console banner shows: the last nightly run failed, or the knowledge base is empty or stale. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, sendHtml, type ServerDeps } from '../context.ts';
+import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, sendHtml, type AppDeps } from '../context.ts';
 import { ALERT_SELECT, alertRow, regionClause, ts } from '../sql.ts';
 import { effectiveParams, listDetectors } from '../detectors.ts';
 import { listKbVersions, knowledgeBaseStatus } from '../../pipeline/kb/status.ts';
@@ -7,8 +7,8 @@ import { runReportHtml } from '../../pipeline/nightly/report.ts';
 
 const ALERT_SORTS: Record<string, string> = { created_at: 'created_at', amount_at_risk: 'amount_at_risk', detector_id: 'detector_id', alert_id: 'alert_id' };
 
-export function registerDataRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
 
   app.get<{ Querystring: { family?: string; detector?: string; since?: string; status?: string; region?: string; sort: string; order: string; limit: number; offset: number } }>('/api/v1/alerts', {
     config: { roles: READERS },
@@ -35,14 +35,14 @@ export function registerDataRoutes(app: FastifyInstance, deps: ServerDeps): void
     if (q.status) add((p) => `status = ${p}`, q.status);
     if (q.region) add((p) => `starts_with(admdvs, ${p})`, q.region);
     const w = where.join(' AND ');
-    const total = await store.scalar<number>(`SELECT count(*)::INTEGER FROM alerts WHERE ${w}`, params as never);
-    const rows = await store.all(`${ALERT_SELECT} WHERE ${w} ORDER BY ${ALERT_SORTS[q.sort]} ${q.order === 'asc' ? 'ASC' : 'DESC'}, alert_id LIMIT ${q.limit} OFFSET ${q.offset}`, params as never);
+    const total = await reads.scalar<number>(`SELECT count(*)::INTEGER FROM alerts WHERE ${w}`, params as never);
+    const rows = await reads.all(`${ALERT_SELECT} WHERE ${w} ORDER BY ${ALERT_SORTS[q.sort]} ${q.order === 'asc' ? 'ASC' : 'DESC'}, alert_id LIMIT ${q.limit} OFFSET ${q.offset}`, params as never);
     return { total, limit: q.limit, offset: q.offset, items: rows.map(alertRow) };
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/alerts/:id', { config: { roles: READERS }, schema: { tags: ['alerts'], summary: '预警详情 one alert', params: idParams() } }, async (req) => {
     const params: unknown[] = [req.params.id];
-    const row = await store.one(`${ALERT_SELECT} WHERE alert_id = $1 AND ${regionClause('admdvs', req.user!.region, params)}`, params as never);
+    const row = await reads.one(`${ALERT_SELECT} WHERE alert_id = $1 AND ${regionClause('admdvs', req.user!.region, params)}`, params as never);
     if (!row) throw notFound(`预警 alert ${req.params.id}`);
     return alertRow(row);
   });
@@ -63,8 +63,8 @@ export function registerDataRoutes(app: FastifyInstance, deps: ServerDeps): void
   });
 
   app.get('/api/v1/kb/versions', { config: { roles: READERS }, schema: { tags: ['knowledge base'], summary: '知识库版本 knowledge-base versions' } }, async () => ({
-    status: await knowledgeBaseStatus(store),
-    items: await listKbVersions(store),
+    status: await reads.use(knowledgeBaseStatus),
+    items: await reads.use(listKbVersions),
   }));
 
   app.get<{ Querystring: { kind?: string; status?: string; limit: number; offset: number } }>('/api/v1/runs', {
@@ -78,7 +78,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: ServerDeps): void
     const where: string[] = ['true'];
     if (req.query.kind) where.push(`kind = $${params.push(req.query.kind)}`);
     if (req.query.status) where.push(`status = $${params.push(req.query.status)}`);
-    const rows = await store.all(
+    const rows = await reads.all(
       `SELECT run_id, kind, status, window_from::VARCHAR AS window_from, window_to::VARCHAR AS window_to, ${ts('started_at')} AS started_at,
          ${ts('finished_at')} AS finished_at, counts::VARCHAR AS counts, stages::VARCHAR AS stages, error
        FROM runs WHERE ${where.join(' AND ')} ORDER BY started_at DESC, run_id LIMIT ${req.query.limit} OFFSET ${req.query.offset}`,
@@ -88,18 +88,18 @@ export function registerDataRoutes(app: FastifyInstance, deps: ServerDeps): void
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/runs/:id', { config: { roles: READERS }, schema: { tags: ['runs'], summary: '运行详情 run detail: progress, stage timings, batches, rejects', params: idParams() } }, async (req) => {
-    const run = await store.one(
+    const run = await reads.one(
       `SELECT run_id, kind, status, window_from::VARCHAR AS window_from, window_to::VARCHAR AS window_to, ${ts('started_at')} AS started_at,
          ${ts('finished_at')} AS finished_at, counts::VARCHAR AS counts, stages::VARCHAR AS stages, warnings::VARCHAR AS warnings, error
        FROM runs WHERE run_id = $1`, [req.params.id]);
     if (!run) throw notFound(`运行 run ${req.params.id}`);
-    const checkpoints = await store.all(
+    const checkpoints = await reads.all(
       `SELECT stage, status, ${ts('started_at')} AS started_at, ${ts('finished_at')} AS finished_at, ms, result::VARCHAR AS result, error
        FROM nightly_checkpoints WHERE run_id = $1 ORDER BY started_at`, [req.params.id]);
-    const batches = await store.all(
+    const batches = await reads.all(
       `SELECT dir, status, batch_id, ingest_status, error, ${ts('taken_at')} AS taken_at, ${ts('finished_at')} AS finished_at
        FROM nightly_inbox WHERE run_id = $1 ORDER BY dir`, [req.params.id]);
-    const rejects = await store.all(
+    const rejects = await reads.all(
       `SELECT r.batch_id, r.table_name, r.reason_code, r.severity, count(*)::INTEGER AS n FROM rejects r
        WHERE r.batch_id IN (SELECT batch_id FROM nightly_inbox WHERE run_id = $1) GROUP BY ALL ORDER BY n DESC LIMIT 50`, [req.params.id]);
     return {
@@ -111,7 +111,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: ServerDeps): void
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/runs/:id/report', { config: { roles: READERS }, schema: { tags: ['runs'], summary: '夜间运行报告 (HTML) run report', params: idParams() } }, async (req, reply) => {
-    const html = await runReportHtml(store, req.params.id);
+    const html = await reads.use((db) => runReportHtml(db, req.params.id));
     if (!html) throw notFound(`运行 run ${req.params.id}`);
     return sendHtml(reply, html);
   });

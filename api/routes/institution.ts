@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { blobValue } from '@duckdb/node-api';
-import { HttpError, idParams, notFound, type ServerDeps } from '../context.ts';
+import { HttpError, idParams, notFound, type AppDeps } from '../context.ts';
 import { ts } from '../sql.ts';
 import { writeAudit } from '../audit.ts';
 import { appealCase } from '../../pipeline/cases/lifecycle.ts';
@@ -11,8 +11,8 @@ const MAX_ATTACHMENT = 10 * 1024 * 1024;
 const MAX_ATTACHMENTS = 5;
 
 /** The institution's view: the findings of its own decided cases, and appeals (申诉) before the deadline. */
-export function registerInstitutionRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerInstitutionRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
   const appealDays = () => casesConfig(deps.config).appeal_days;
 
   const caseCols = () => `case_id, subject_type, fixmedins_code, bilg_dr_codg, admdvs, status, decision, confirmed_amount::DOUBLE AS confirmed_amount,
@@ -22,20 +22,20 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: ServerDeps
   const own = `fixmedins_code = $1 AND decision IS NOT NULL AND decision <> 'false_alarm' AND status IN ('decided', 'appeal', 'closed')`;
 
   app.get('/api/v1/institution/cases', { config: { roles: ['institution'] }, schema: { tags: ['institution'], summary: '本机构已决定案件 own decided cases' } }, async (req) => ({
-    items: await store.all(`SELECT ${caseCols()} FROM cases WHERE ${own} ORDER BY decided_at DESC, case_id`, [institutionOf(req)]),
+    items: await reads.all(`SELECT ${caseCols()} FROM cases WHERE ${own} ORDER BY decided_at DESC, case_id`, [institutionOf(req)]),
   }));
 
   app.get<{ Params: { id: string } }>('/api/v1/institution/cases/:id', {
     config: { roles: ['institution'] }, schema: { tags: ['institution'], summary: '本机构案件的查实问题 findings of an own decided case', params: idParams() },
   }, async (req) => {
-    const c = await store.one(`SELECT ${caseCols()} FROM cases WHERE ${own} AND case_id = $2`, [institutionOf(req), req.params.id]);
+    const c = await reads.one(`SELECT ${caseCols()} FROM cases WHERE ${own} AND case_id = $2`, [institutionOf(req), req.params.id]);
     if (!c) throw notFound(`案件 case ${req.params.id}`);
-    const findings = await store.all(
+    const findings = await reads.all(
       `SELECT a.alert_id, a.detector_id, a.gz_code, a.title_zh, a.result_type, a.legal_basis, a.mdtrt_id, a.setl_id, a.feedetl_sn,
          a.amount_at_risk::DOUBLE AS amount_at_risk, a.activity_date::VARCHAR AS activity_date
        FROM case_alerts ca JOIN alerts a USING (alert_id) WHERE ca.case_id = $1 AND a.status = 'open' ORDER BY a.amount_at_risk DESC, a.alert_id`,
       [req.params.id]);
-    const appeals = await store.all(
+    const appeals = await reads.all(
       `SELECT a.appeal_id, a.reason, a.actor, ${ts('a.filed_at')} AS filed_at,
          (SELECT list(file_name ORDER BY file_name) FROM appeal_attachments t WHERE t.appeal_id = a.appeal_id) AS attachments
        FROM appeals a WHERE a.case_id = $1 ORDER BY a.filed_at`, [req.params.id]);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, READERS, S, STAFF, actorOf, idParams, notFound, type ServerDeps } from '../context.ts';
+import { HttpError, READERS, S, STAFF, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
 import { auditNow, maskCertno, maskName } from '../audit.ts';
 import { ts } from '../sql.ts';
 import type { Role } from '../users.ts';
@@ -12,8 +12,8 @@ const REFERRAL_COLUMNS = `r.referral_id, r.month, r.trigger, r.level, r.psn_no, 
 const OUTCOMES = ['received', 'verified', 'assistance_granted', 'not_eligible'] as const;
 const REFERRAL_READERS: Role[] = [...READERS, 'civil_affairs'];
 
-export function registerReferralRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const { store } = deps;
+export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { store, reads } = deps;
 
   /** civil_affairs accounts see only referrals of their own region, and only those sent to civil affairs. */
   function scope(req: FastifyRequest, params: unknown[]): string {
@@ -53,8 +53,8 @@ export function registerReferralRoutes(app: FastifyInstance, deps: ServerDeps): 
     if (unmasked && !STAFF.includes(req.user!.role) && req.user!.role !== 'civil_affairs') throw new HttpError(403, '无权查看完整身份信息 (not allowed to see unmasked identities)');
     const deptFilter = req.user!.role === 'civil_affairs' ? `AND d.department = 'civil_affairs'` : '';
     const w = where.join(' AND ');
-    const total = await store.scalar<number>(`SELECT count(*)::INTEGER FROM referrals r WHERE ${w}`, params as never);
-    const rows = await store.all(
+    const total = await reads.scalar<number>(`SELECT count(*)::INTEGER FROM referrals r WHERE ${w}`, params as never);
+    const rows = await reads.all(
       `SELECT ${REFERRAL_COLUMNS}, ${deliveryCols(deptFilter)} FROM referrals r WHERE ${w}
        ORDER BY r.month DESC, r.ytd_out_of_pocket DESC, r.referral_id LIMIT ${req.query.limit} OFFSET ${req.query.offset}`, params as never);
     if (unmasked && rows.length) {
@@ -74,7 +74,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: ServerDeps): 
     const params: unknown[] = [];
     const where = [scope(req, params)];
     if (req.query.since) where.push(`r.created_at >= $${params.push(req.query.since)}::DATE`);
-    const rows = await store.all(
+    const rows = await reads.all(
       `SELECT ${REFERRAL_COLUMNS}, ${deliveryCols(`AND d.department = 'civil_affairs'`)} FROM referrals r WHERE ${where.join(' AND ')}
        ORDER BY r.created_at, r.referral_id LIMIT ${req.query.limit}`, params as never);
     await auditNow(store, { actor: actorOf(req), action: 'referral_feed_pull', object_type: 'referral', object_id: null, detail: { rows: rows.length, since: req.query.since ?? null } });

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
-import { HttpError, type ServerDeps } from '../context.ts';
+import { HttpError, type AppDeps } from '../context.ts';
 import type { Metrics } from '../metrics.ts';
 import { runForwardedCli } from '../cli-runner.ts';
 import { LOCAL_TOKEN_HEADER } from '../../pipeline/owner/forward.ts';
 import { checkRedis } from '../../pipeline/queue/redis.ts';
 
-export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps, metrics: Metrics): void {
-  const { store } = deps;
+export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps, metrics: Metrics): void {
+  const { store, reads } = deps;
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -16,7 +16,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps, met
   app.get('/ready', { schema: { tags: ['system'], summary: '就绪检查 readiness (database and Redis)' } }, async (_req, reply) => {
     let db = false;
     try {
-      db = (await store.scalar<number>('SELECT 1')) === 1;
+      db = (await reads.scalar<number>('SELECT 1')) === 1;
     } catch {
       db = false;
     }
@@ -26,9 +26,9 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ServerDeps, met
   });
 
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (text format)' } }, async (_req, reply) => {
-    const cases = await store.all<{ status: string; n: number }>('SELECT status, count(*)::INTEGER AS n FROM cases GROUP BY status ORDER BY status');
-    const alerts = await store.all<{ status: string; n: number }>('SELECT status, count(*)::INTEGER AS n FROM alerts GROUP BY status ORDER BY status');
-    const last = await store.one<{ status: string }>(`SELECT status FROM runs WHERE kind = 'nightly' ORDER BY started_at DESC LIMIT 1`);
+    const cases = await reads.all<{ status: string; n: number }>('SELECT status, count(*)::INTEGER AS n FROM cases GROUP BY status ORDER BY status');
+    const alerts = await reads.all<{ status: string; n: number }>('SELECT status, count(*)::INTEGER AS n FROM alerts GROUP BY status ORDER BY status');
+    const last = await reads.one<{ status: string }>(`SELECT status FROM runs WHERE kind = 'nightly' ORDER BY started_at DESC LIMIT 1`);
     const text = metrics.render([
       { name: 'fundwatch_cases', help: 'Cases by status.', values: cases.map((r) => ({ labels: { status: r.status }, value: r.n })) },
       { name: 'fundwatch_alerts', help: 'Alerts by status.', values: alerts.map((r) => ({ labels: { status: r.status }, value: r.n })) },

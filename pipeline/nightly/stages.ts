@@ -7,6 +7,7 @@ import type { RedisSettings } from '../queue/redis.ts';
 import type { NightlyConfig } from './config.ts';
 import { runDetection } from '../detect/engine.ts';
 import { updateCases } from '../cases/update.ts';
+import { refreshCaseEvidence } from './case-evidence.ts';
 import { runEarlyWarning } from '../warning/run.ts';
 import { dispatchCases } from '../queue/dispatch.ts';
 import { deliverReferrals } from '../referrals/deliver.ts';
@@ -147,8 +148,10 @@ export const NIGHTLY_STAGES: NightlyStage[] = [
     name: 'cases',
     title_zh: '更新案件',
     critical: false,
+    // Then each changed case's evidence lines are materialised for the case view (case_evidence).
     async run({ store, runId }) {
-      return { result: await updateCases(store, { runId, actor: 'nightly' }) };
+      const cases = await updateCases(store, { runId, actor: 'nightly' });
+      return { result: { ...cases, evidence: await refreshCaseEvidence(store) } };
     },
   },
   {

@@ -18,6 +18,8 @@ export interface StoreOptions {
  */
 export class Store {
   private queue: Promise<unknown> = Promise.resolve();
+  /** False for a reader connection (`readerConnection`): closing it leaves the database open. */
+  private ownsInstance = true;
 
   private constructor(
     readonly path: string,
@@ -82,6 +84,18 @@ export class Store {
     });
   }
 
+  /**
+   * Another connection to this open database, for reads that run concurrently with this one (the API's read
+   * pool). DuckDB's MVCC shows it committed data only; writes stay on the owner's connection.
+   */
+  async readerConnection(): Promise<Store> {
+    const conn = await this.instance.connect();
+    await conn.run("SET TimeZone = 'Asia/Shanghai'");
+    const reader = new Store(this.path, this.instance, conn);
+    reader.ownsInstance = false;
+    return reader;
+  }
+
   async tableExists(name: string): Promise<boolean> {
     const n = await this.scalar<number>(
       'SELECT count(*)::INTEGER FROM information_schema.tables WHERE table_name = $1',
@@ -92,7 +106,7 @@ export class Store {
 
   close(): void {
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 

@@ -88,9 +88,9 @@ export async function seedStore(store: Store): Promise<{ cases: Record<string, s
   return { cases, tokens, passwords };
 }
 
-export async function testServer(store: Store, dir: string, redis: RedisSettings, opts: ServerOptions & { config?: FundwatchConfig; localToken?: string } = {}): Promise<FastifyInstance> {
+export async function testServer(store: Store, dir: string, redis: RedisSettings, opts: ServerOptions & { config?: FundwatchConfig; localToken?: string; evidenceStale?: () => void } = {}): Promise<FastifyInstance> {
   return buildServer(
-    { store, config: { redis: { prefix: redis.prefix }, ...(opts.config ?? {}) }, redis, dbPath: join(dir, 'test.duckdb'), inboxDir: join(dir, 'inbox'), localToken: opts.localToken },
+    { store, config: { redis: { prefix: redis.prefix }, ...(opts.config ?? {}) }, redis, dbPath: join(dir, 'test.duckdb'), inboxDir: join(dir, 'inbox'), localToken: opts.localToken, evidenceStale: opts.evidenceStale },
     { loginRateLimit: opts.loginRateLimit ?? 5, bullBoard: opts.bullBoard ?? false },
   );
 }

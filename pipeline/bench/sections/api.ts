@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Store } from '../../store/store.ts';
 import { updateCases } from '../../cases/update.ts';
+import { refreshCaseEvidence } from '../../nightly/case-evidence.ts';
 import { redisSettings, type RedisSettings } from '../../queue/redis.ts';
 import { buildServer } from '../../../api/server.ts';
 import { addUser, createApiToken } from '../../../api/users.ts';
@@ -32,7 +33,8 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 /**
  * The inspector API under load (autocannon, in-process server on a random port): the case list (first page,
  * sorted by risk) and case detail (evidence lines, alerts, events; random case per request) over
- * `FUNDWATCH_BENCH_API_CASES` (default 100 000) cases with 3 fee lines of evidence each. Requests/s and p99.
+ * `FUNDWATCH_BENCH_API_CASES` (default 100 000) cases with 3 fee lines of evidence each (materialised as the nightly
+ * run does). Requests/s and p99.
  */
 export async function run(opts: { lines?: number; dataDir?: string; json?: boolean }): Promise<BenchRow[]> {
   void opts;
@@ -61,6 +63,9 @@ export async function run(opts: { lines?: number; dataDir?: string; json?: boole
       FROM range(${n}) t(i)`);
     const upd = await updateCases(store, { runId: 'BENCH' });
     row('seed', performance.now() - t0, 'ms', `${upd.cases_new} cases, ${n * 3} fee lines`);
+    // What the nightly cases stage does after updating cases: materialise each case's evidence lines.
+    const ev = await refreshCaseEvidence(store);
+    row('evidence_build', ev.ms, 'ms', `${ev.cases} cases, ${ev.lines} evidence lines`);
     await addUser(store, { name: 'bench', role: 'inspector' }, 'bench');
     const token = (await createApiToken(store, 'bench', 'bench', 'bench')).token;
     const ids = (await store.all<{ case_id: string }>('SELECT case_id FROM cases USING SAMPLE 1000 ROWS')).map((r) => r.case_id);
