@@ -1,27 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Job, Queue, Worker } from 'bullmq';
+import { Job } from 'bullmq';
 import type { Store } from '../store/store.ts';
 import { appendCaseEvent } from '../cases/events.ts';
 import { QUEUED_STATUSES, QUEUED_STATUSES_SQL } from '../cases/status.ts';
 import { snoozedCases, snoozeEndsAt } from '../cases/snooze.ts';
 import type { CasesConfig } from '../cases/config.ts';
-import type { CaseJobData } from './dispatch.ts';
-import { inspectionQueueName, safe } from './names.ts';
-import { checkRedis, connectionOptions, openRedis, redisUnavailableMessage, type RedisSettings } from './redis.ts';
-
-/** maxStalledCount so high that an abandoned case never ends in `failed`, however often it is abandoned. */
-export const NEVER_FAIL_STALLED = 1_000_000;
-
-export function inspectionWorker(settings: RedisSettings, admdvs: string, lockMs: number, stalledMs = 30_000): Worker<CaseJobData> {
-  return new Worker<CaseJobData>(inspectionQueueName(admdvs), null, {
-    connection: connectionOptions(settings),
-    prefix: settings.prefix,
-    autorun: false,
-    lockDuration: lockMs,
-    stalledInterval: stalledMs,
-    maxStalledCount: NEVER_FAIL_STALLED,
-  });
-}
+import { withInspectionClients } from './clients.ts';
+import { safe } from './names.ts';
+import { isRedisError, redisLostMessage, redisUnavailableMessage, type RedisSettings } from './redis.ts';
 
 export interface TakeResult {
   case_id: string | null;
@@ -44,48 +30,50 @@ export async function takeNextCase(
   settings: RedisSettings,
   opts: { inspector: string; region?: string; config: CasesConfig },
 ): Promise<TakeResult> {
-  const ping = await checkRedis(settings);
-  if (!ping.ok) {
-    return { case_id: null, admdvs: null, token: null, lock_expires_at: null, redis_available: false, message: redisUnavailableMessage(settings, ping.error, '案件 cases') };
-  }
-  const regions = opts.region
-    ? [opts.region]
-    : (await store.all<{ admdvs: string }>(
-        `SELECT admdvs FROM cases WHERE status IN (${QUEUED_STATUSES_SQL}) GROUP BY admdvs ORDER BY max(risk_score) DESC, admdvs`,
-      )).map((r) => r.admdvs);
-  const lockMs = opts.config.review_lock_minutes * 60_000;
-  for (const admdvs of regions) {
-    const worker = inspectionWorker(settings, admdvs, lockMs);
+  const none = (redis_available: boolean, message: string): TakeResult => ({ case_id: null, admdvs: null, token: null, lock_expires_at: null, redis_available, message });
+  return withInspectionClients(settings, async (clients) => {
+    if ('error' in clients) return none(false, redisUnavailableMessage(settings, clients.error, '案件 cases'));
+    const regions = opts.region
+      ? [opts.region]
+      : (await store.all<{ admdvs: string }>(
+          `SELECT admdvs FROM cases WHERE status IN (${QUEUED_STATUSES_SQL}) GROUP BY admdvs ORDER BY max(risk_score) DESC, admdvs`,
+        )).map((r) => r.admdvs);
+    const lockMs = opts.config.review_lock_minutes * 60_000;
     try {
-      for (;;) {
-        const token = `${safe(opts.inspector)}-${randomUUID()}`;
-        const job = await worker.getNextJob(token, { block: false });
-        if (!job) break;
-        const snoozedUntil = (await snoozedCases(store, [job.id!])).get(job.id!);
-        if (snoozedUntil) {
-          await job.moveToDelayed(snoozeEndsAt(snoozedUntil), token);
-          continue;
+      for (const admdvs of regions) {
+        const worker = clients.worker(admdvs, lockMs);
+        for (;;) {
+          const token = `${safe(opts.inspector)}-${randomUUID()}`;
+          const job = await worker.getNextJob(token, { block: false });
+          if (!job) break;
+          const snoozedUntil = (await snoozedCases(store, [job.id!])).get(job.id!);
+          if (snoozedUntil) {
+            await job.moveToDelayed(snoozeEndsAt(snoozedUntil), token);
+            continue;
+          }
+          const taken = await recordTake(store, job.id!, opts.inspector, token);
+          if (!taken) {
+            // DuckDB says this case is no longer open: drop the stale job and look further.
+            await job.moveToCompleted({ stale: true }, token, false);
+            continue;
+          }
+          return {
+            case_id: job.id!,
+            admdvs,
+            token,
+            lock_expires_at: new Date(Date.now() + lockMs).toISOString(),
+            redis_available: true,
+            message: `已领取案件 ${job.id}（锁定 ${opts.config.review_lock_minutes} 分钟）(took case ${job.id}, locked for ${opts.config.review_lock_minutes} min)`,
+          };
         }
-        const taken = await recordTake(store, job.id!, opts.inspector, token);
-        if (!taken) {
-          // DuckDB says this case is no longer open: drop the stale job and look further.
-          await job.moveToCompleted({ stale: true }, token, false);
-          continue;
-        }
-        return {
-          case_id: job.id!,
-          admdvs,
-          token,
-          lock_expires_at: new Date(Date.now() + lockMs).toISOString(),
-          redis_available: true,
-          message: `已领取案件 ${job.id}（锁定 ${opts.config.review_lock_minutes} 分钟）(took case ${job.id}, locked for ${opts.config.review_lock_minutes} min)`,
-        };
       }
-    } finally {
-      await worker.close();
+    } catch (err) {
+      // A job taken but not recorded keeps no owner: its lock runs out and the owner's stalled check returns it.
+      if (!isRedisError(err)) throw err;
+      return none(false, redisLostMessage(settings, (err as Error).message, '案件 cases'));
     }
-  }
-  return { case_id: null, admdvs: null, token: null, lock_expires_at: null, redis_available: true, message: '队列中没有待审核的案件 no case waiting in the queue' };
+    return none(true, '队列中没有待审核的案件 no case waiting in the queue');
+  });
 }
 
 async function recordTake(store: Store, caseId: string, inspector: string, token: string): Promise<boolean> {
@@ -115,10 +103,11 @@ async function lockedCase(store: Store, caseId: string) {
 export async function renewCaseLock(store: Store, settings: RedisSettings, caseId: string, inspector: string, config: CasesConfig): Promise<boolean> {
   const c = await lockedCase(store, caseId);
   if (!c.queue_token || c.queue_taken_by !== inspector) return false;
-  return withQueue(settings, c.admdvs, async (q) => {
-    const job = await Job.fromId(q, caseId);
-    if (!job) return false;
+  return withInspectionClients(settings, async (clients) => {
+    if ('error' in clients) return false;
     try {
+      const job = await Job.fromId(clients.queue(c.admdvs), caseId);
+      if (!job) return false;
       return (await job.extendLock(c.queue_token!, config.review_lock_minutes * 60_000)) === 1;
     } catch {
       return false;
@@ -130,10 +119,11 @@ export async function renewCaseLock(store: Store, settings: RedisSettings, caseI
 export async function releaseCase(store: Store, settings: RedisSettings, caseId: string, inspector: string, reason: string | null = null): Promise<boolean> {
   const c = await lockedCase(store, caseId);
   if (!c.queue_token || c.queue_taken_by !== inspector) return false;
-  const moved = await withQueue(settings, c.admdvs, async (q) => {
-    const job = await Job.fromId(q, caseId);
-    if (!job) return false;
+  const moved = await withInspectionClients(settings, async (clients) => {
+    if ('error' in clients) return false;
     try {
+      const job = await Job.fromId(clients.queue(c.admdvs), caseId);
+      if (!job) return false;
       await job.moveToWait(c.queue_token!);
       return true;
     } catch {
@@ -165,37 +155,33 @@ export async function clearLock(store: Store, caseId: string, actor: string, rea
  */
 export async function completeCaseJob(store: Store, settings: RedisSettings, caseId: string): Promise<{ done: boolean; message: string }> {
   const c = await lockedCase(store, caseId);
-  const ping = await checkRedis(settings);
-  if (!ping.ok) return { done: false, message: redisUnavailableMessage(settings, ping.error, '决定 the decision') };
-  const done = await withQueue(settings, c.admdvs, async (q) => {
-    const job = await Job.fromId(q, caseId);
-    if (!job) return true;
-    if (c.queue_token) {
-      try {
-        await job.moveToCompleted({ status: c.status }, c.queue_token, false);
-        return true;
-      } catch {
-        /* lock lost or held by someone else: try a plain remove */
+  const outcome = await withInspectionClients(settings, async (clients): Promise<{ error: string } | { done: boolean }> => {
+    if ('error' in clients) return { error: clients.error };
+    const q = clients.queue(c.admdvs);
+    try {
+      const job = await Job.fromId(q, caseId);
+      if (!job) return { done: true };
+      if (c.queue_token) {
+        try {
+          await job.moveToCompleted({ status: c.status }, c.queue_token, false);
+          return { done: true };
+        } catch (err) {
+          if (isRedisError(err)) throw err;
+          /* lock lost or held by someone else: try a plain remove */
+        }
       }
+      return { done: (await q.remove(caseId)) === 1 };
+    } catch (err) {
+      if (!isRedisError(err)) throw err;
+      return { error: (err as Error).message };
     }
-    return (await q.remove(caseId)) === 1;
   });
-  if (done) {
+  if ('error' in outcome) return { done: false, message: redisUnavailableMessage(settings, outcome.error, '决定 the decision') };
+  if (outcome.done) {
     await store.exclusive(() => store.run('UPDATE cases SET queue_token = NULL WHERE case_id = $1', [caseId]));
   }
   return {
-    done,
-    message: done ? '队列任务已完成 queue job completed' : '队列任务仍被锁定，将由核对任务移除 queue job still locked; the reconcile pass removes it',
+    done: outcome.done,
+    message: outcome.done ? '队列任务已完成 queue job completed' : '队列任务仍被锁定，将由核对任务移除 queue job still locked; the reconcile pass removes it',
   };
-}
-
-async function withQueue<T>(settings: RedisSettings, admdvs: string, fn: (q: Queue<CaseJobData>) => Promise<T>): Promise<T> {
-  const conn = openRedis(settings);
-  const q = new Queue<CaseJobData>(inspectionQueueName(admdvs), { connection: conn, prefix: settings.prefix });
-  try {
-    return await fn(q);
-  } finally {
-    await q.close();
-    await conn.quit().catch(() => conn.disconnect());
-  }
 }

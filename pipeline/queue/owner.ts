@@ -2,7 +2,7 @@ import { Job, Queue, type Worker } from 'bullmq';
 import type { Store } from '../store/store.ts';
 import type { CasesConfig } from '../cases/config.ts';
 import type { CaseJobData } from './dispatch.ts';
-import { inspectionWorker } from './inspector.ts';
+import { inspectionWorker, InspectionClients, shareInspectionClients } from './clients.ts';
 import { clearLock } from './inspector.ts';
 import { reconcileQueues } from './reconcile.ts';
 import { inspectionQueueName } from './names.ts';
@@ -19,6 +19,7 @@ export interface QueueOwner {
  * checks (`startStalledCheckTimer`), so a case whose inspector's lock ran out returns to the queue. BullMQ
  * puts stalled jobs in the plain wait list, ahead of every prioritised job; the `stalled` handler restores
  * the case's priority and clears the lock in DuckDB. Reconcile runs at start-up and every `reconcileMs`.
+ * It also keeps the inspector commands' Redis clients for this process (`shareInspectionClients`).
  */
 export async function startQueueOwner(
   store: Store,
@@ -65,12 +66,18 @@ export async function startQueueOwner(
   }
 
   await reconcile();
+  // Inspector commands of this process (API take-next, renew, release, decide) reuse one connection and
+  // one Worker per region instead of opening them per request.
+  const inspectorClients = InspectionClients.resilient(settings);
+  const unshare = shareInspectionClients(inspectorClients);
   const timer = setInterval(() => void reconcile().catch((err) => log(`核对失败 reconcile failed: ${(err as Error).message}`)), opts.reconcileMs ?? 10 * 60_000);
   timer.unref();
   return {
     reconcile,
     async close() {
       clearInterval(timer);
+      unshare();
+      await inspectorClients.close();
       await Promise.all([...workers.values()].map((w) => w.close()));
       await Promise.all(queues.map((q) => q.close()));
       await conn.quit().catch(() => conn.disconnect());
