@@ -18,18 +18,23 @@ fee AS (
   WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
     AND fe.med_list_codg IN (SELECT main_code FROM kb_current_pairs UNION SELECT included_code FROM kb_current_pairs)
 ),
+included AS MATERIALIZED (
+  -- included-item lines with their pairs first, so the visit self-join matches on (visit, main code)
+  SELECT i.*, k.kp_id, k.item_name AS main_name, k.main_code, k.included_name, k.pair_window AS kb_window,
+         k.pair_window_hours
+  FROM fee i JOIN kb_current_pairs k ON k.included_code = i.med_list_codg
+),
 pair_hit AS (
   SELECT i.feedetl_sn, i.mdtrt_id, i.psn_no, i.fixmedins_code, i.med_list_codg, i.amount, i.d, i.admdvs,
-         m.feedetl_sn AS main_sn, k.kp_id, k.item_name AS main_name, k.main_code, k.included_name,
-         CASE WHEN p.window_mode = 'same_day' THEN 'day' ELSE k.pair_window END AS pair_window,
-         k.pair_window_hours
-  FROM fee i
-  JOIN kb_current_pairs k ON k.included_code = i.med_list_codg
-  JOIN fee m ON m.mdtrt_id = i.mdtrt_id AND m.med_list_codg = k.main_code AND m.feedetl_sn <> i.feedetl_sn
+         m.feedetl_sn AS main_sn, i.kp_id, i.main_name, i.main_code, i.included_name,
+         CASE WHEN p.window_mode = 'same_day' THEN 'day' ELSE i.kb_window END AS pair_window,
+         i.pair_window_hours
+  FROM included i
+  JOIN fee m ON m.mdtrt_id = i.mdtrt_id AND m.med_list_codg = i.main_code AND m.feedetl_sn <> i.feedetl_sn
   JOIN params p ON p.admdvs = i.admdvs
-  WHERE CASE WHEN p.window_mode = 'same_day' OR k.pair_window = 'day' THEN m.d = i.d
-             WHEN k.pair_window = 'visit' THEN true
-             WHEN k.pair_window = 'hours' THEN abs(epoch(i.fee_ocur_time) - epoch(m.fee_ocur_time)) < k.pair_window_hours * 3600
+  WHERE CASE WHEN p.window_mode = 'same_day' OR i.kb_window = 'day' THEN m.d = i.d
+             WHEN i.kb_window = 'visit' THEN true
+             WHEN i.kb_window = 'hours' THEN abs(epoch(i.fee_ocur_time) - epoch(m.fee_ocur_time)) < i.pair_window_hours * 3600
              ELSE m.d = i.d END
 ),
 line AS (
