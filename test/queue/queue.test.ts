@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from './redis-test.ts';
 import { seedProviderCases } from './setup.ts';
@@ -81,6 +82,35 @@ describe('inspection queues on the real Redis', () => {
     expect([...got].sort()).toEqual([...ids].sort());
     const owners = await store.all<{ n: number }>('SELECT count(*)::INTEGER AS n FROM cases WHERE queue_taken_by IS NOT NULL');
     expect(owners[0].n).toBe(12);
+  });
+
+  it('with the owner in the process (its shared clients), concurrent takes never get the same case and the Redis lock is the DuckDB token', async () => {
+    const { store, settings, ids } = await setup(12);
+    await dispatchCases(store, settings);
+    const owner = await startQueueOwner(store, settings, { config });
+    cleanups.push(() => owner.close());
+    const take = (who: string) => takeNextCase(store, settings, { inspector: who, config });
+    const results = await Promise.all(Array.from({ length: 14 }, (_, i) => take(i % 2 ? 'insp-a' : 'insp-b')));
+    const got = results.map((r) => r.case_id).filter((x): x is string => x !== null);
+    expect([...got].sort()).toEqual([...ids].sort());
+    expect(results.filter((r) => r.case_id === null).map((r) => r.redis_available)).toEqual([true, true]);
+    // the lock BullMQ holds is the token recorded in DuckDB, for every case
+    const redis = new Redis({ host: settings.host, port: settings.port, db: settings.db });
+    try {
+      const rows = await store.all<{ case_id: string; queue_token: string }>('SELECT case_id, queue_token FROM cases ORDER BY case_id');
+      for (const r of rows) expect(await redis.get(`${settings.prefix}:${inspectionQueueName('421000')}:${r.case_id}:lock`)).toBe(r.queue_token);
+    } finally {
+      redis.disconnect();
+    }
+    expect(await jobCounts(settings)).toMatchObject({ active: 12, prioritized: 0 });
+    // renew, release and decide go through the same clients
+    const first = results.find((r) => r.case_id === ids[0])!;
+    const holder = (await store.scalar<string>('SELECT queue_taken_by FROM cases WHERE case_id = $1', [ids[0]]))!;
+    expect(first.token).not.toBeNull();
+    expect(await renewCaseLock(store, settings, ids[0], holder, config)).toBe(true);
+    expect(await releaseCase(store, settings, ids[0], holder)).toBe(true);
+    expect(await jobCounts(settings)).toMatchObject({ active: 11, prioritized: 1 });
+    expect((await take('insp-c')).case_id).toBe(ids[0]);
   });
 
   it('an abandoned lock returns the case to the queue with its priority, never to failed', async () => {
