@@ -23,6 +23,7 @@ import { registerReferralRoutes } from './routes/referrals.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerInstitutionRoutes } from './routes/institution.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
+import { registerRankingRoutes } from './routes/rankings.ts';
 import { registerBullBoard } from './routes/bull-board.ts';
 
 export const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
@@ -111,6 +112,7 @@ export async function buildServer(serverDeps: ServerDeps, opts: ServerOptions = 
   registerDashboardRoutes(app, deps);
   registerInstitutionRoutes(app, deps);
   registerAdminRoutes(app, deps);
+  registerRankingRoutes(app, deps);
   if (opts.bullBoard) await registerBullBoard(app, deps);
   return app;
 }

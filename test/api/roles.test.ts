@@ -44,6 +44,7 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; body?: unknown; allowed: Ro
   { method: 'POST', url: '/api/v1/users', body: { name: 'x' }, allowed: ['admin'] },
   { method: 'POST', url: '/api/v1/users/NOPE/tokens', body: {}, allowed: ['admin'] },
   { method: 'GET', url: '/api/v1/audit', allowed: ['admin', 'auditor', 'supervisor'] },
+  { method: 'GET', url: '/api/v1/rankings?subject=physician', allowed: READERS },
 ];
 
 describe('role matrix: every role × every /api/v1 route', () => {
@@ -71,6 +72,14 @@ describe('role matrix: every role × every /api/v1 route', () => {
       const res = await app.inject({ method: r.method, url: r.url, payload: r.body as never });
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
     }
+  });
+
+  it('the matrix names every /api/v1 route of the OpenAPI document (a new route must be added here)', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/'))
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{[^}]+\}/g, ':id')}`)).sort();
+    const inMatrix = [...new Set(MATRIX.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(/NOPE|A1/g, ':id')}`))].sort();
+    expect(inMatrix).toEqual(documented);
   });
 
   it('a wrong or revoked token is anonymous (401)', async () => {
