@@ -35,19 +35,19 @@ visit AS (
   WHERE pe.gend IN ('1', '2') AND m.begntime >= $scan_from::TIMESTAMP
 ),
 code AS (
-  SELECT mdtrt_id, 'diagnosis' AS kind, 'principal' AS role, trim(dscg_maindiag_code) AS code FROM visit
+  SELECT mdtrt_id, gend, 'diagnosis' AS kind, 'principal' AS role, trim(dscg_maindiag_code) AS code FROM visit
   WHERE dscg_maindiag_code IS NOT NULL
   UNION ALL
-  SELECT mdtrt_id, 'diagnosis', 'secondary', trim(unnest(string_split(diag_codes, '|'))) FROM visit
+  SELECT mdtrt_id, gend, 'diagnosis', 'secondary', trim(unnest(string_split(diag_codes, '|'))) FROM visit
   WHERE include_secondary_diagnoses AND diag_codes IS NOT NULL
   UNION ALL
-  SELECT mdtrt_id, 'procedure', 'procedure', trim(unnest(string_split(oprn_oprt_codes, '|'))) FROM visit
+  SELECT mdtrt_id, gend, 'procedure', 'procedure', trim(unnest(string_split(oprn_oprt_codes, '|'))) FROM visit
   WHERE include_procedures AND oprn_oprt_codes IS NOT NULL
 ),
 conflict AS (
   SELECT c.mdtrt_id, c.kind, c.role, c.code, s.sex_required, s.group_zh
-  FROM code c JOIN visit v USING (mdtrt_id)
-  JOIN sex_specific s ON s.kind = c.kind AND s.sex_required <> v.gend
+  FROM code c
+  JOIN sex_specific s ON s.kind = c.kind AND s.sex_required <> c.gend
    AND CASE WHEN c.kind = 'diagnosis' THEN upper(left(c.code, 3)) ELSE left(c.code, 2) END BETWEEN s.code_from AND s.code_to
   WHERE c.code <> '' AND (c.kind = 'diagnosis' OR regexp_matches(c.code, '^[0-9]{2}'))
 ),
