@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 import { PRIORITY_SQL } from '../cases/score.ts';
 import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
 import { snoozedCases } from '../cases/snooze.ts';
-import { CASE_JOB_NAME, LIVE_JOB_TYPES, caseJobOptions, inspectionQueue, markDispatched, type CaseJobData } from './dispatch.ts';
+import { CASE_JOB_NAME, LIVE_JOB_TYPES, caseJobOptions, groupBy, inspectionQueue, markDispatched, type CaseJobData } from './dispatch.ts';
 import { checkRedis, closeAll, isRedisError, openRedis, redisLostMessage, redisUnavailableMessage, type RedisSettings } from './redis.ts';
 
 export interface ReconcileSummary {
@@ -31,69 +31,56 @@ export async function reconcileQueues(store: Store, settings: RedisSettings): Pr
     return { readded: 0, removed: 0, retried: 0, promoted: 0, left_locked: 0, redis_available: false, message: redisUnavailableMessage(settings, ping.error, '案件 cases') };
   }
   const regions = (await store.all<{ admdvs: string }>('SELECT DISTINCT admdvs FROM cases ORDER BY admdvs')).map((r) => r.admdvs);
+  const openByRegion = groupBy(
+    await store.all<OpenCase>(
+      `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority
+       FROM cases WHERE status IN (${QUEUED_STATUSES_SQL})`,
+    ),
+    (c) => c.admdvs,
+  );
   const conn = openRedis(settings);
+  const queues = regions.map((admdvs) => inspectionQueue(conn, settings, admdvs));
   const out = { readded: 0, removed: 0, retried: 0, promoted: 0, left_locked: 0 };
   try {
-    for (const admdvs of regions) {
-      const q = inspectionQueue(conn, settings, admdvs);
-      try {
-        const live = new Set(await q.getRanges(LIVE_JOB_TYPES, 0, -1, true));
-        const failed = new Set(await q.getRanges(['failed'], 0, -1, true));
-        const completed = await q.getRanges(['completed'], 0, -1, true);
-        const open = await store.all<{ case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number }>(
-          `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority
-           FROM cases WHERE admdvs = $1 AND status IN (${QUEUED_STATUSES_SQL})`,
-          [admdvs],
-        );
-        const openIds = new Set(open.map((c) => c.case_id));
-        for (const id of completed) {
-          if (openIds.has(id)) await q.remove(id);
-        }
-        const missing = open.filter((c) => !live.has(c.case_id));
-        for (let i = 0; i < missing.length; i += 1000) {
-          await q.addBulk(
-            missing.slice(i, i + 1000).map((c) => ({
-              name: CASE_JOB_NAME,
-              data: { case_id: c.case_id, admdvs: c.admdvs, risk_score: c.risk_score, subject_type: c.subject_type },
-              opts: caseJobOptions(c.case_id, c.priority),
-            })),
-          );
-        }
-        out.readded += missing.length;
-        // Their locks (if any) went with Redis: the inspector must take them again.
-        await markDispatched(store, missing.map((c) => ({ case_id: c.case_id, priority: c.priority })), { clearLock: true });
-        for (const id of failed) {
-          if (!openIds.has(id)) continue;
-          const job = await Job.fromId(q, id);
-          await job?.retry('failed');
+    // Redis side of every region in parallel over the one connection (ioredis pipelines the commands);
+    // DuckDB reads and writes once for all regions in between.
+    const passes = await Promise.all(regions.map((admdvs, i) => readdMissing(queues[i], openByRegion.get(admdvs) ?? [])));
+    const missing = passes.flatMap((p) => p.missing);
+    out.readded = missing.length;
+    // Their locks (if any) went with Redis: the inspector must take them again.
+    await markDispatched(store, missing.map((c) => ({ case_id: c.case_id, priority: c.priority })), { clearLock: true });
+    const stillSnoozed = await snoozedCases(store, passes.flatMap((p) => p.delayed));
+    const tokens = await lockTokens(store, passes.flatMap((p) => p.gone));
+    const cleared: string[] = [];
+    await Promise.all(
+      passes.map(async (p, i) => {
+        const q = queues[i];
+        await Promise.all(p.failed.map(async (id) => {
+          await (await Job.fromId(q, id))?.retry('failed');
           out.retried++;
-        }
-        const delayed = (await q.getRanges(['delayed'], 0, -1, true)).filter((id) => openIds.has(id));
-        const stillSnoozed = await snoozedCases(store, delayed);
-        for (const id of delayed) {
-          if (stillSnoozed.has(id)) continue;
+        }));
+        await Promise.all(p.delayed.filter((id) => !stillSnoozed.has(id)).map(async (id) => {
           await (await Job.fromId(q, id))?.promote();
           out.promoted++;
-        }
-        const gone = [...live].filter((id) => !openIds.has(id));
-        const tokens = await lockTokens(store, gone);
-        for (const id of gone) {
+        }));
+        await Promise.all(p.gone.map(async (id) => {
           if ((await q.remove(id)) === 1 || (await completeLocked(q, id, tokens.get(id)))) {
             out.removed++;
-            if (tokens.has(id)) await store.exclusive(() => store.run('UPDATE cases SET queue_token = NULL WHERE case_id = $1', [id]));
+            if (tokens.has(id)) cleared.push(id);
           } else {
             out.left_locked++; // locked by someone whose token we do not know: removed on a later pass
           }
-        }
-      } finally {
-        await q.close();
-      }
+        }));
+      }),
+    );
+    if (cleared.length) {
+      await store.exclusive(() => store.run('UPDATE cases SET queue_token = NULL WHERE list_contains($1::VARCHAR[], case_id)', [listValue(cleared)]));
     }
   } catch (err) {
     if (!isRedisError(err)) throw err;
     return { ...out, redis_available: false, message: redisLostMessage(settings, (err as Error).message, '案件 cases') };
   } finally {
-    await closeAll([], conn);
+    await closeAll(queues, conn);
   }
   return {
     ...out,
@@ -101,6 +88,49 @@ export async function reconcileQueues(store: Store, settings: RedisSettings): Pr
     message: `队列已核对：补入 ${out.readded}，移除 ${out.removed}，重试 ${out.retried}，恢复暂缓 ${out.promoted} (reconciled: re-added ${out.readded}, removed ${out.removed}, retried ${out.retried}, promoted ${out.promoted}${out.left_locked ? `, ${out.left_locked} still locked` : ''})`,
   };
 }
+
+type OpenCase = {
+  case_id: string;
+  admdvs: string;
+  risk_score: number;
+  subject_type: string;
+  priority: number;
+};
+
+/**
+ * One region: reads its job ids (three range reads in one round trip), re-adds the open cases it lacks
+ * (a completed job of an open case is removed first, or addBulk would keep it) and lists what the DuckDB
+ * pass must decide: failed jobs of open cases, delayed jobs of open cases, jobs of cases no longer open.
+ */
+async function readdMissing(q: Queue<CaseJobData>, open: OpenCase[]): Promise<{ missing: OpenCase[]; failed: string[]; delayed: string[]; gone: string[] }> {
+  const [liveIds, failedIds, completedIds, delayedIds] = await Promise.all([
+    q.getRanges(LIVE_JOB_TYPES, 0, -1, true),
+    q.getRanges(['failed'], 0, -1, true),
+    q.getRanges(['completed'], 0, -1, true),
+    q.getRanges(['delayed'], 0, -1, true),
+  ]);
+  const live = new Set(liveIds);
+  const openIds = new Set(open.map((c) => c.case_id));
+  await Promise.all(completedIds.filter((id) => openIds.has(id)).map((id) => q.remove(id)));
+  const missing = open.filter((c) => !live.has(c.case_id));
+  for (let i = 0; i < missing.length; i += ADD_CHUNK) {
+    await q.addBulk(
+      missing.slice(i, i + ADD_CHUNK).map((c) => ({
+        name: CASE_JOB_NAME,
+        data: { case_id: c.case_id, admdvs: c.admdvs, risk_score: c.risk_score, subject_type: c.subject_type },
+        opts: caseJobOptions(c.case_id, c.priority),
+      })),
+    );
+  }
+  return {
+    missing,
+    failed: failedIds.filter((id) => openIds.has(id)),
+    delayed: delayedIds.filter((id) => openIds.has(id)),
+    gone: [...live].filter((id) => !openIds.has(id)),
+  };
+}
+
+const ADD_CHUNK = 1000;
 
 async function lockTokens(store: Store, caseIds: string[]): Promise<Map<string, string>> {
   if (caseIds.length === 0) return new Map();
