@@ -28,13 +28,14 @@ export const CHRONIC_DRUGS: Record<string, string[]> = {
 };
 
 /**
- * The provider's procurement price of a drug: the catalogue price × a stable factor between ~0.5 and ~2
- * (prices differ by manufacturer and supplier), so amounts spread over orders of magnitude as real ones do.
+ * The provider's price of a drug: the catalogue price × a stable factor between ~0.7 and ~1.4, so amounts
+ * spread as real ones do. Not wider: one national code is one product bought on the provincial platform, and
+ * a 2× price gap alone made ordinary physicians physician_rx_amount_peer outliers.
  */
 export function drugPrice(prov: Provider, it: Item): number {
   if (it.kind !== 'drug') return it.price;
   const h = hashString(`${prov.code}|${it.code}`) / 4294967296;
-  return Math.max(1, Math.round(it.price * Math.exp((h - 0.5) * 1.4)));
+  return Math.max(1, Math.round(it.price * Math.exp((h - 0.5) * 0.7)));
 }
 
 export function physicianFor(ctx: GenContext, prov: Provider, dept?: string): Physician {

@@ -29,11 +29,14 @@ export async function plantHighCost(ctx: GenContext): Promise<void> {
       const e = await emit(ctx, stayOfTotal(ctx, adult(ctx, r, employee), h3, workday(ctx, 0, D - 15), total));
       truth.add('high_cost_single_stay', F, 'visit', expect, expect === 'alert' ? '单次住院超15万' : '单次住院略低于15万', { mdtrt_id: e.mdtrt_id }, `单次住院费用${(total / 100).toFixed(2)}元（阈值150,000元）`);
     }
-    // high_cost_peer_outlier: three stays of ~120,000 yuan (each below the single-stay line).
+    // high_cost_peer_outlier: three stays of ~120,000 yuan each (each below the single-stay line).
     const p = adult(ctx, r, employee);
-    const gap = Math.max(16, Math.floor((D - 20) / 3));
-    for (let i = 0; i < 3; i++) await emit(ctx, stayOfTotal(ctx, p, hospital(ctx, r, i === 1 ? 2 : 3, i), Math.min(D - 14, i * gap + ctx.rng.int(0, 3)), 12_000_000 + i * 77_700, 'I20.000'));
-    truth.add('high_cost_peer_outlier', F, 'person', 'alert', '年度费用远超同类人群', { psn_no: p.psn_no }, '12个月内3次住院合计约36万元，远高于同年龄段参保人');
+    // At tertiary hospitals (a 120,000-yuan I20 stay at a secondary one made it a cost_per_stay_peer outlier),
+    // admissions ≥ 31 days apart so the 12-day stays are no split hospitalisation; two stays in windows < 79 days.
+    const gap = Math.max(31, Math.floor((D - 20) / 3));
+    const n = Math.min(3, 1 + Math.floor((D - 17) / gap));
+    for (let i = 0; i < n; i++) await emit(ctx, stayOfTotal(ctx, p, hospital(ctx, r, 3, i), i * gap + ctx.rng.int(0, 3), 12_000_000 + i * 77_700, 'I20.000'));
+    truth.add('high_cost_peer_outlier', F, 'person', 'alert', '年度费用远超同类人群', { psn_no: p.psn_no }, `12个月内${n}次住院合计约${n * 12}万元，远高于同年龄段参保人`);
     const q = adult(ctx, r, employee);
     await emit(ctx, inpatientStay(ctx, q, hospital(ctx, r, 2, k), workday(ctx, 0, D - 15), { dx: 'J18.900', los: 8 }));
     truth.add('high_cost_peer_outlier', F, 'person', 'no_alert', '一次普通住院', { psn_no: q.psn_no }, '一次普通肺炎住院，费用在同类人群正常范围');
