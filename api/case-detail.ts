@@ -1,5 +1,5 @@
 import type { Store } from '../pipeline/store/store.ts';
-import { shanghaiIso } from '../pipeline/detect/engine.ts';
+import { slaClock } from './sla.ts';
 import { caseEvents } from '../pipeline/cases/events.ts';
 import { STATUS_ZH } from '../pipeline/cases/status.ts';
 import { readCaseEvidence } from '../pipeline/nightly/case-evidence.ts';
@@ -26,10 +26,9 @@ export async function caseDetail(db: Store, c: Record<string, unknown>, opts: { 
   const evidence = await readCaseEvidence(db, caseId, alerts);
   const flaggedVisits = [...new Set([...evidence.rows.filter((e) => e.offending).map((e) => e.mdtrt_id as string), ...alerts.map((a) => a.mdtrt_id as string)])];
   const provider = (c.fixmedins_code as string | null) ?? (alerts.find((a) => a.fixmedins_code)?.fixmedins_code as string | undefined) ?? null;
-  const due = new Date(Date.parse(c.opened_at as string) + opts.slaDays * 86_400_000);
   const detail = {
     case: { ...c, status_zh: STATUS_ZH[c.status as keyof typeof STATUS_ZH] ?? c.status },
-    sla: { days: opts.slaDays, due_at: shanghaiIso(due), hours_left: Math.round((due.getTime() - Date.now()) / 360_000) / 10 },
+    sla: { days: opts.slaDays, ...slaClock(c.opened_at as string, opts.slaDays) },
     snooze: await caseSnooze(db, caseId),
     alerts,
     evidence: evidence.rows,

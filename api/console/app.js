@@ -23,7 +23,7 @@ const post = (path, data) => api(path, { method: 'POST', body: JSON.stringify(da
 function navFor(role) {
   if (role === 'civil_affairs') return [['referrals', 'nav_referrals']];
   if (role === 'institution') return [['institution', 'nav_institution']];
-  const items = [['queue', 'nav_queue'], ['cases', 'nav_cases'], ['dashboard', 'nav_dashboard'], ['runs', 'nav_runs'], ['referrals', 'nav_referrals']];
+  const items = [['queue', 'nav_queue'], ['cases', 'nav_cases'], ['dashboard', 'nav_dashboard'], ['rankings', 'nav_rankings'], ['runs', 'nav_runs'], ['referrals', 'nav_referrals']];
   if (['admin', 'auditor', 'supervisor'].includes(role)) items.push(['audit', 'nav_audit']);
   return role === 'auditor' ? items.filter(([k]) => k !== 'queue') : items;
 }
@@ -61,6 +61,7 @@ async function render() {
       case 'queue': return await renderQueue();
       case 'cases': return id ? await renderCase(decodeURIComponent(id)) : await renderCases();
       case 'dashboard': return await renderDashboard();
+      case 'rankings': return await renderRankings();
       case 'runs': return id ? await renderRun(decodeURIComponent(id)) : await renderRuns();
       case 'referrals': return await renderReferrals();
       case 'audit': return await renderAudit();
@@ -88,17 +89,18 @@ function renderLogin() {
   };
 }
 
-function caseRows(items) {
+const slaCell = (c) => (c.hours_left == null ? '' : `<span class="sla ${c.hours_left < 0 ? 'late' : 'ok'}" title="${esc(c.due_at)}">${c.hours_left < 0 ? esc(t('overdue')) + ' ' + Math.abs(c.hours_left) + ' h' : c.hours_left + ' ' + esc(t('hours_left'))}</span>`);
+function caseRows(items, withSla = false) {
   if (!items.length) return `<p class="muted">${esc(t('no_cases'))}</p>`;
-  return `<table><tr><th>${esc(t('case'))}</th><th>${esc(t('subject'))}</th><th>${esc(t('region'))}</th><th>${esc(t('status'))}</th><th class="num">${esc(t('score'))}</th><th class="num">${esc(t('alerts'))}</th><th class="num">${esc(t('amount'))}</th><th>${esc(t('assignee'))}</th><th>${esc(t('updated'))}</th></tr>
-    ${items.map((c) => `<tr class="clickable" data-case="${esc(c.case_id)}"><td>${esc(c.case_id)}</td><td>${esc(c.subject_type)} ${esc(c.fixmedins_code || c.psn_no || '')}${c.bilg_dr_codg ? ' / ' + esc(c.bilg_dr_codg) : ''}</td><td>${esc(c.admdvs)}</td><td>${esc(statusText(c.status))}</td><td class="num">${Number(c.risk_score).toFixed(1)}</td><td class="num">${esc(c.alert_count)}</td><td class="num">${money(c.amount_at_risk)}</td><td>${esc(c.assignee || '')}</td><td>${esc(c.updated_at)}</td></tr>`).join('')}</table>`;
+  return `<table><tr>${withSla ? `<th>${esc(t('sla'))}</th>` : ''}<th>${esc(t('case'))}</th><th>${esc(t('subject'))}</th><th>${esc(t('region'))}</th><th>${esc(t('status'))}</th><th class="num">${esc(t('score'))}</th><th class="num">${esc(t('alerts'))}</th><th class="num">${esc(t('amount'))}</th><th>${esc(t('assignee'))}</th><th>${esc(t('updated'))}</th></tr>
+    ${items.map((c) => `<tr class="clickable" data-case="${esc(c.case_id)}">${withSla ? `<td>${slaCell(c)}</td>` : ''}<td>${esc(c.case_id)}</td><td>${esc(c.subject_type)} ${esc(c.fixmedins_code || c.psn_no || '')}${c.bilg_dr_codg ? ' / ' + esc(c.bilg_dr_codg) : ''}</td><td>${esc(c.admdvs)}</td><td>${esc(statusText(c.status))}</td><td class="num">${Number(c.risk_score).toFixed(1)}</td><td class="num">${esc(c.alert_count)}</td><td class="num">${money(c.amount_at_risk)}</td><td>${esc(c.assignee || '')}</td><td>${esc(c.updated_at)}</td></tr>`).join('')}</table>`;
 }
 function wireCaseRows(root) { root.querySelectorAll('tr[data-case]').forEach((tr) => { tr.onclick = () => { location.hash = `#/cases/${encodeURIComponent(tr.dataset.case)}`; }; }); }
 
 async function renderQueue() {
-  const mine = await api('/api/v1/cases?assignee=me&status=assigned&status=in_review&status=expert_review&status=appeal&sort=updated_at');
+  const mine = await api('/api/v1/cases?assignee=me&status=assigned&status=in_review&status=expert_review&status=appeal&sort=opened_at&order=asc');
   main().innerHTML = `<div class="card"><button id="take-next" class="primary">${esc(t('take_next'))}</button> <span id="take-msg"></span></div>
-    <div class="card"><h2>${esc(t('my_cases'))} (${mine.total})</h2><div id="mine">${caseRows(mine.items)}</div></div>`;
+    <div class="card"><h2>${esc(t('my_cases'))} (${mine.total})</h2><div id="mine">${caseRows(mine.items, true)}</div></div>`;
   wireCaseRows($('#mine'));
   $('#take-next').onclick = async () => {
     try {
@@ -114,6 +116,7 @@ async function renderCases() {
   const params = new URLSearchParams({ sort: q.get('sort') || 'risk_score', order: 'desc', limit: '50', offset: q.get('offset') || '0' });
   if (q.get('status')) params.set('status', q.get('status'));
   if (q.get('subject_type')) params.set('subject_type', q.get('subject_type'));
+  if (q.get('fixmedins_code')) params.set('fixmedins_code', q.get('fixmedins_code'));
   const r = await api(`/api/v1/cases?${params}`);
   const opt = (v, cur, label) => `<option value="${esc(v)}" ${v === cur ? 'selected' : ''}>${esc(label)}</option>`;
   main().innerHTML = `<div class="card"><form id="case-filters" class="filters">
@@ -166,7 +169,7 @@ async function renderCase(id, unmasked = false) {
       xAxis: { type: 'category', data: ps.map((x) => x.fixmedins_code), axisLabel: { show: false } },
       yAxis: { type: 'value', name: '元' },
       series: [{ type: 'bar', data: ps.map((x) => ({ value: x.avg_cost, itemStyle: { color: x.is_subject ? '#e11d48' : '#9fb3c8' } })),
-        markLine: d.peers.median != null ? { data: [{ yAxis: d.peers.median, name: '中位数' }], label: { formatter: '中位数 median {c}' } } : undefined }],
+        markLine: d.peers.median != null ? { data: [{ yAxis: d.peers.median, name: '中位数' }], label: { formatter: '中位数 {c}', position: 'insideEndTop' } } : undefined }],
     });
   }
   const unmask = $('#unmask');

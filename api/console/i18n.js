@@ -14,6 +14,8 @@ window.I18N = {
     outcome: '处理结果', report_outcome: '回执', received: '已接收', verified: '已核实', assistance_granted: '已救助', not_eligible: '不符合条件',
     appeal: '申诉', appeal_deadline: '申诉截止', file_appeal: '提交申诉', attachments: '附件', findings: '查实问题', all: '全部', filter: '筛选', prev: '上一页', next: '下一页',
     detector: '规则', family: '类别', legal_basis: '依据', line: '明细', item: '项目', qty: '数量', price: '单价', fee: '金额', time: '时间', visit: '就诊', provider: '机构', diag: '诊断',
+    nav_rankings: '风险排名', rank_provider: '机构', rank_physician: '医师', physician: '医师编码', no_rankings: '暂无排名（没有未处理的预警）',
+    rank_hint: '按未处理预警计算的风险分（与案件评分同一公式：违规类别的严重程度与广度、涉及金额、预警次数）。点击一行查看该机构的案件。',
     taken: '已领取案件', nothing_waiting: '队列中没有待审核的案件', saved: '已保存', cases_by_status: '案件状态', measured: '测量值 / 阈值',
   },
   en: {
@@ -30,6 +32,8 @@ window.I18N = {
     outcome: 'Outcome', report_outcome: 'Report', received: 'Received', verified: 'Verified', assistance_granted: 'Assistance granted', not_eligible: 'Not eligible',
     appeal: 'Appeal', appeal_deadline: 'Appeal deadline', file_appeal: 'File appeal', attachments: 'Attachments', findings: 'Findings', all: 'All', filter: 'Filter', prev: 'Prev', next: 'Next',
     detector: 'Detector', family: 'Family', legal_basis: 'Legal basis', line: 'Line', item: 'Item', qty: 'Qty', price: 'Price', fee: 'Amount', time: 'Time', visit: 'Visit', provider: 'Provider', diag: 'Diagnosis',
+    nav_rankings: 'Risk ranking', rank_provider: 'Providers', rank_physician: 'Physicians', physician: 'Physician code', no_rankings: 'No ranking (no open alerts)',
+    rank_hint: 'Risk score over open alerts (the case score formula: severity and breadth of families, money at risk, repetition). Click a row for the provider\'s cases.',
     taken: 'Case taken', nothing_waiting: 'No case waiting in the queue', saved: 'Saved', cases_by_status: 'Cases by status', measured: 'Measured / threshold',
   },
 };

@@ -12,6 +12,7 @@ import { assignCase, closeCase, commentCase, decideCase, requestExpertReview, st
 import { casesConfig } from '../../pipeline/cases/config.ts';
 import { completeCaseJob, releaseCase, renewCaseLock, takeNextCase } from '../../pipeline/queue/inspector.ts';
 import { configSection } from '../../pipeline/config.ts';
+import { slaClock } from '../sla.ts';
 
 /** Allow-listed sort columns: the only identifiers that ever reach ORDER BY. */
 const CASE_SORTS: Record<string, string> = {
@@ -88,7 +89,8 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
       const ids = await db.all<{ case_id: string }>(`SELECT case_id FROM cases WHERE ${whereSql} ORDER BY ${order} LIMIT ${q.limit} OFFSET ${q.offset}`, params as never);
       return { total, items: ids.length ? await db.all(`${CASE_SELECT} WHERE ${idList('case_id', ids.map((r) => r.case_id))} ORDER BY ${order}`) : [] };
     });
-    return { total, limit: q.limit, offset: q.offset, items };
+    const days = slaDays(deps);
+    return { total, limit: q.limit, offset: q.offset, sla_days: days, items: items.map((c) => ({ ...c, ...slaClock(c.opened_at as string, days) })) };
   });
 
   app.get<{ Params: { id: string }; Querystring: { unmasked?: boolean } }>('/api/v1/cases/:id', {

@@ -56,7 +56,6 @@ describe('web console in headless Chromium', () => {
     const page = await login('insp');
     await page.waitForSelector('#take-next');
     expect(await page.textContent('#banners')).toContain('知识库为空');
-    await page.screenshot({ path: join(ARTIFACTS, 'queue.png') });
     await page.click('#take-next');
     await page.waitForSelector('#evidence');
     const caseId = decodeURIComponent(page.url().split('#/cases/')[1]!);
@@ -70,6 +69,15 @@ describe('web console in headless Chromium', () => {
     expect(await page.textContent('#sla')).toMatch(/小时剩余/);
     await page.waitForSelector('#peer-chart canvas');
     await page.screenshot({ path: join(ARTIFACTS, 'case-detail.png'), fullPage: true });
+
+    // My queue: the taken case with its SLA clock (10 days from opening).
+    await page.goto(base + '/#/queue');
+    await page.waitForSelector('#mine tr[data-case]');
+    expect(await page.$$eval('#mine tr[data-case]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.case))).toEqual([caseId]);
+    expect(await page.textContent('#mine .sla')).toMatch(/^\d+(\.\d)? 小时剩余$/);
+    await page.screenshot({ path: join(ARTIFACTS, 'queue.png') });
+    await page.click('#mine tr[data-case]');
+    await page.waitForSelector('#btn-review');
 
     await page.click('#btn-review');
     await page.waitForSelector('#decide-form');
@@ -91,6 +99,14 @@ describe('web console in headless Chromium', () => {
     await sup.goto(base + '/#/dashboard');
     await sup.waitForSelector('#ch-family canvas');
     await sup.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    await sup.goto(base + '/#/rankings');
+    await sup.waitForSelector('#ch-rank canvas');
+    expect(await sup.$$eval('#rankings tr[data-fix]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.fix))).toEqual(['H1', 'H3']);
+    expect(await sup.textContent('#rankings')).toContain('第一医院');
+    await sup.screenshot({ path: join(ARTIFACTS, 'rankings.png'), fullPage: true });
+    await sup.click('#rankings tr[data-fix="H3"]');
+    await sup.waitForFunction(() => location.hash.startsWith('#/cases?fixmedins_code=H3') && document.querySelectorAll('#list tr[data-case]').length === 1);
+    expect(await sup.$eval('#list tr[data-case]', (tr) => (tr as HTMLElement).dataset.case)).toBe(cases.H3);
     await sup.goto(base + '/#/runs');
     await sup.waitForSelector('#runs');
     await sup.screenshot({ path: join(ARTIFACTS, 'runs.png') });
