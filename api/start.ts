@@ -12,6 +12,7 @@ import { runNightly } from '../pipeline/nightly/run.ts';
 import { startNightlyScheduler, type NightlyScheduler } from '../pipeline/nightly/scheduler.ts';
 import { removeOwnerFile, writeOwnerFile } from '../pipeline/owner/owner.ts';
 import { buildServer } from './server.ts';
+import { shanghaiIso } from '../pipeline/detect/engine.ts';
 import { EvidenceRefresher } from './evidence-refresher.ts';
 
 export interface OwnerServer {
@@ -60,7 +61,7 @@ export async function startOwnerServer(opts: {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port ?? 8080;
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
-  writeOwnerFile({ pid: process.pid, port, host, token: localToken, db: opts.dbPath, started_at: new Date().toISOString() });
+  writeOwnerFile({ pid: process.pid, port, host, token: localToken, db: opts.dbPath, started_at: shanghaiIso(new Date()) });
   evidence.kick();
 
   let queueOwner: QueueOwner | null = null;

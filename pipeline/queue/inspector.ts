@@ -7,6 +7,7 @@ import { snoozedCases, snoozeEndsAt } from '../cases/snooze.ts';
 import type { CasesConfig } from '../cases/config.ts';
 import { withInspectionClients } from './clients.ts';
 import { safe } from './names.ts';
+import { shanghaiIso } from '../detect/engine.ts';
 import { isRedisError, redisLostMessage, redisUnavailableMessage, type RedisSettings } from './redis.ts';
 
 export interface TakeResult {
@@ -61,7 +62,7 @@ export async function takeNextCase(
             case_id: job.id!,
             admdvs,
             token,
-            lock_expires_at: new Date(Date.now() + lockMs).toISOString(),
+            lock_expires_at: shanghaiIso(new Date(Date.now() + lockMs)),
             redis_available: true,
             message: `已领取案件 ${job.id}（锁定 ${opts.config.review_lock_minutes} 分钟）(took case ${job.id}, locked for ${opts.config.review_lock_minutes} min)`,
           };

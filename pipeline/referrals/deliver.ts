@@ -4,6 +4,7 @@ import type { FundwatchConfig } from '../config.ts';
 import { referralsConfig, type DepartmentConfig, type ReferralsConfig } from './config.ts';
 import { departmentLines } from './list.ts';
 import { postSigned } from './webhook.ts';
+import { shanghaiIso } from '../detect/engine.ts';
 import { writeReferralFiles } from './files.ts';
 import { REFERRAL_DEAD_LETTER_QUEUE, REFERRAL_FILES_QUEUE, referralQueueName } from '../queue/names.ts';
 import { checkRedis, closeAll, connectionOptions, isRedisError, openRedis, redisLostMessage, redisUnavailableMessage, type RedisSettings } from '../queue/redis.ts';
@@ -84,7 +85,7 @@ async function sendOne(store: Store, d: DepartmentConfig, job: Job<DeliveryJobDa
   const key = deliveryJobId(referral_id, d.id);
   const [line] = await departmentLines(store, d.id, { referralId: referral_id }, d.full_id);
   if (!line) throw new Error(`转介不存在 referral ${referral_id} not found for ${d.id}`);
-  const body = JSON.stringify({ idempotency_key: key, department_id: d.id, department: d.department, sent_at: new Date().toISOString(), referral: line });
+  const body = JSON.stringify({ idempotency_key: key, department_id: d.id, department: d.department, sent_at: shanghaiIso(new Date()), referral: line });
   await store.exclusive(() => store.run('UPDATE referral_deliveries SET attempts = attempts + 1 WHERE referral_id = $1 AND department_id = $2', [referral_id, d.id]));
   try {
     const res = await postSigned(d.webhook!.url, d.webhook!.secret, body, key);
@@ -192,7 +193,7 @@ async function moveToDeadLetter(store: Store, dlq: Queue, d: DepartmentConfig, j
       job.data.referral_id, d.id, err.message,
     ]),
   );
-  await dlq.add('dead-referral', { ...job.data, error: err.message, attempts: job.attemptsMade, failed_at: new Date().toISOString() }, {
+  await dlq.add('dead-referral', { ...job.data, error: err.message, attempts: job.attemptsMade, failed_at: shanghaiIso(new Date()) }, {
     jobId: deliveryJobId(job.data.referral_id, d.id),
     removeOnComplete: false,
   });
