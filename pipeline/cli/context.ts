@@ -33,6 +33,8 @@ export interface CliContext {
 /** The global options (`--db`, `--config`, `--json`), accepted after any command. */
 export function cliContext(cmd: Command): CliContext {
   const o = cmd.optsWithGlobals() as { db?: string; config?: string; json?: boolean };
+  // An explicit --config that does not exist is bad usage for every command, also those that never read it.
+  if (o.config !== undefined && !existsSync(o.config)) throw new UsageError(`配置文件不存在 config file not found: ${o.config}`);
   const configPath = o.config ?? (existsSync('./fundwatch.config.json') ? './fundwatch.config.json' : undefined);
   const inv = cliInvocation.getStore();
   let config: FundwatchConfig | undefined;
