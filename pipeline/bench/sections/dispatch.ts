@@ -9,6 +9,7 @@ import { CASES_DEFAULTS } from '../../cases/config.ts';
 import { dispatchCases } from '../../queue/dispatch.ts';
 import { reconcileQueues } from '../../queue/reconcile.ts';
 import { takeNextCase } from '../../queue/inspector.ts';
+import { InspectionClients, shareInspectionClients } from '../../queue/clients.ts';
 import { checkRedis, redisSettings, type RedisSettings } from '../../queue/redis.ts';
 import type { BenchOptions, BenchRow } from '../types.ts';
 
@@ -17,7 +18,8 @@ export const name = 'dispatch';
 
 /**
  * Cases and queues: grouping 100 k alerts into cases (updateCases), dispatching the 100 k cases to BullMQ
- * (jobs/s), take-next latency (p50/p95 over 200 takes), and a full reconcile after the keys are wiped.
+ * (jobs/s), take-next latency (p50/p95 over 200 takes: CLI one-shot, and with the owner process's long-lived
+ * clients as the API uses them), and a full reconcile after the keys are wiped.
  * Runs on the real Redis under its own prefix (removed afterwards). `FUNDWATCH_BENCH_CASES` overrides 100 000.
  */
 export async function run(opts: BenchOptions): Promise<BenchRow[]> {
@@ -54,16 +56,29 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
     const again = await dispatchCases(store, settings);
     row('dispatch_again', performance.now() - t0, 'ms', `${again.dispatched} dispatched (idempotent)`);
 
-    const lat: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const s = performance.now();
-      const r = await takeNextCase(store, settings, { inspector: `bench-${i % 5}`, region: '420300', config: CASES_DEFAULTS });
-      lat.push(performance.now() - s);
-      if (!r.case_id) throw new Error('take-next returned nothing');
+    const takes = async (label: string, inspector: string) => {
+      const lat: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const s = performance.now();
+        const r = await takeNextCase(store, settings, { inspector: `${inspector}-${i % 5}`, region: '420300', config: CASES_DEFAULTS });
+        lat.push(performance.now() - s);
+        if (!r.case_id) throw new Error('take-next returned nothing');
+      }
+      lat.sort((a, b) => a - b);
+      row(`${label}_p50`, lat[Math.floor(lat.length * 0.5)], 'ms', `200 takes, one region of ~${Math.round(n / 10)} jobs`);
+      row(`${label}_p95`, lat[Math.floor(lat.length * 0.95)], 'ms');
+    };
+    await takes('take_next', 'bench'); // CLI one-shot: one connection per take
+    // owner process (API): the owner's long-lived clients, one connection and one Worker per region
+    const clients = InspectionClients.resilient(settings);
+    const unshare = shareInspectionClients(clients);
+    try {
+      for (let i = 0; i < 300 && !clients.ready; i++) await new Promise((r) => setTimeout(r, 10));
+      await takes('take_next_owner', 'bench-owner');
+    } finally {
+      unshare();
+      await clients.close();
     }
-    lat.sort((a, b) => a - b);
-    row('take_next_p50', lat[Math.floor(lat.length * 0.5)], 'ms', `200 takes, one region of ~${Math.round(n / 10)} jobs`);
-    row('take_next_p95', lat[Math.floor(lat.length * 0.95)], 'ms');
 
     await deleteKeys(settings);
     t0 = performance.now();
