@@ -18,8 +18,7 @@ cand AS (
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'care_setting_limit'
   JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 judged AS (
   SELECT c.*,

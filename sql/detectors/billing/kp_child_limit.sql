@@ -20,8 +20,7 @@ aged AS (
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class IN ('child_limit', 'age_limit')
   JOIN psn_info ps ON ps.psn_no = fe.psn_no
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
     AND ps.brdy IS NOT NULL AND ps.brdy <= fe.fee_ocur_time::DATE
 ),
 line AS (

@@ -15,8 +15,7 @@ kp_line AS (
   FROM clean_fee fe
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'daily_frequency' AND k.per_day_max > 0
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 running AS (
   SELECT *,

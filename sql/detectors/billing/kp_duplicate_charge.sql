@@ -14,8 +14,7 @@ fee AS (
          fe.fee_ocur_time::DATE AS d, fe.det_item_fee_sumamt::DECIMAL(14, 2) AS amount, f.admdvs
   FROM clean_fee fe
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
     AND fe.med_list_codg IN (SELECT main_code FROM kb_current_pairs UNION SELECT included_code FROM kb_current_pairs)
 ),
 included AS MATERIALIZED (

@@ -21,8 +21,7 @@ kp_line AS (
   FROM clean_fee fe
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'institution_level_limit'
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 below AS (
   SELECT b.* FROM kp_line b JOIN params p ON p.admdvs = b.admdvs, win

@@ -14,8 +14,7 @@ kp_line AS (
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'period_frequency'
                          AND k.period_days > 0 AND k.period_max > 0
   JOIN psn_info ps ON ps.psn_no = fe.psn_no
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 counted AS (
   SELECT l.feedetl_sn, l.psn_no, l.kp_id, l.d, any_value(l.amount) AS amount, any_value(l.admdvs) AS admdvs,

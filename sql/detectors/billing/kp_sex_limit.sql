@@ -15,8 +15,7 @@ line AS (
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'sex_limit'
   JOIN psn_info ps ON ps.psn_no = fe.psn_no
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
     AND ps.gend IN ('1', '2') AND k.sex IN ('1', '2') AND ps.gend <> k.sex
   GROUP BY ALL
 )

@@ -21,8 +21,7 @@ kp_line AS (
   JOIN kb_current_codes k ON k.code = fe.med_list_codg AND k.rule_class = 'surgery_discount' AND k.grp IS NOT NULL
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   LEFT JOIN med_catalog c ON c.med_list_codg = fe.med_list_codg
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.scan_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $scan_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
   GROUP BY ALL
 ),
 priced AS (

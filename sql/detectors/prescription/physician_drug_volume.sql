@@ -11,9 +11,9 @@ vol AS (
   SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg AS drug, any_value(fe.hilist_name) AS drug_name,
          any_value(f.admdvs) AS admdvs, sum(fe.cnt)::DOUBLE AS volume, sum(fe.det_item_fee_sumamt)::DOUBLE AS amount,
          count(*) AS lines, count(DISTINCT fe.psn_no) AS persons, max(fe.fee_ocur_time)::DATE AS last_date
-  FROM clean_fee fe JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code CROSS JOIN win
+  FROM clean_fee fe JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL AND fe.cnt > 0
-    AND fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+    AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
   GROUP BY fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg
 ),
 grp AS (

@@ -17,9 +17,8 @@ line AS (
   JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
-  CROSS JOIN win
   WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL AND m.med_type LIKE '1%'
-    AND fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+    AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 rx AS (
   SELECT fixmedins_code, bilg_dr_codg, mdtrt_id, any_value(admdvs) AS admdvs, max(d) AS d,

@@ -15,9 +15,8 @@ visit_rx AS (
   FROM clean_fee fe
   JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  CROSS JOIN win
   WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL AND m.med_type LIKE '1%'
-    AND m.dscg_maindiag_code IS NOT NULL AND fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+    AND m.dscg_maindiag_code IS NOT NULL AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
   GROUP BY fe.fixmedins_code, fe.bilg_dr_codg, fe.mdtrt_id
 ),
 doc AS (

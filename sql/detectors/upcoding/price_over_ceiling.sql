@@ -13,8 +13,7 @@ line AS (
   FROM clean_fee fe
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   LEFT JOIN med_catalog c ON c.med_list_codg = fe.med_list_codg
-  CROSS JOIN win
-  WHERE fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 over AS (
   SELECT l.* FROM line l JOIN params p ON p.admdvs = l.admdvs

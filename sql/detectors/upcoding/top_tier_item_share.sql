@@ -14,8 +14,7 @@ line AS (
   FROM clean_fee fe
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
-  CROSS JOIN win
-  WHERE fe.list_type = '201' AND fe.cnt > 0 AND fe.fee_ocur_time::DATE BETWEEN win.window_from AND win.window_to
+  WHERE fe.list_type = '201' AND fe.cnt > 0 AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
 ),
 item_price AS (SELECT family, item, median(pric) AS price FROM line GROUP BY family, item),
 family_top AS (
