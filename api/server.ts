@@ -70,6 +70,13 @@ export async function buildServer(serverDeps: ServerDeps, opts: ServerOptions = 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  // A GET route without query parameters declares an empty querystring: an unknown parameter is a 400, never
+  // silently ignored (and every /api/v1 route validates its input).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1/') || ![route.method].flat().includes('GET') || route.schema?.querystring) return;
+    route.schema = { ...(route.schema ?? {}), querystring: { type: 'object', additionalProperties: false, properties: {} } };
+  });
+
   // Authentication and the role check, before body validation: anonymous → 401, wrong role → 403.
   app.addHook('onRequest', async (req) => {
     metrics.start(req);

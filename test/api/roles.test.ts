@@ -82,6 +82,15 @@ describe('role matrix: every role × every /api/v1 route', () => {
     expect(inMatrix).toEqual(documented);
   });
 
+  it('every GET route refuses an unknown query parameter with a clear 400', async () => {
+    for (const r of MATRIX.filter((m) => m.method === 'GET')) {
+      const url = `${r.url}${r.url.includes('?') ? '&' : '?'}bogus=1`;
+      const res = await app.inject({ method: 'GET', url, headers: bearer(tokens[r.allowed.includes('admin') ? 'admin' : r.allowed[0]!]) });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().message, url).toMatch(/请求参数无效 invalid request/);
+    }
+  });
+
   it('a wrong or revoked token is anonymous (401)', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/v1/cases', headers: bearer('fw_nope_nope') });
     expect(res.statusCode).toBe(401);
