@@ -8,8 +8,8 @@ WITH win AS (
 mon AS (
   SELECT s.psn_no, date_trunc('month', s.setl_time)::DATE AS month, sum(s.medfee_sumamt)::DOUBLE AS cost,
          max(s.setl_time)::DATE AS last_date
-  FROM clean_setl s, win
-  WHERE s.setl_time::DATE BETWEEN win.scan_from AND win.window_to
+  FROM clean_setl s
+  WHERE s.setl_time >= $scan_from::DATE AND s.setl_time < $window_to::DATE + 1
   GROUP BY ALL
 ),
 target AS (SELECT mon.* FROM mon, win WHERE mon.last_date >= win.window_from),

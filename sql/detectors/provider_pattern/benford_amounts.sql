@@ -15,8 +15,7 @@ amt AS (
   FROM clean_setl s
   JOIN fixmedins f ON f.fixmedins_code = s.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
-  CROSS JOIN win
-  WHERE s.setl_time::DATE BETWEEN win.window_from AND win.window_to AND s.medfee_sumamt >= p.min_amount AND s.medfee_sumamt > 0
+  WHERE s.setl_time >= $window_from::DATE AND s.setl_time < $window_to::DATE + 1 AND s.medfee_sumamt >= p.min_amount AND s.medfee_sumamt > 0
 ),
 prov AS (
   SELECT a.fixmedins_code, any_value(a.admdvs) AS admdvs, count(*) AS n, max(a.d) AS last_date

@@ -9,8 +9,8 @@ WITH win AS (
 ),
 visit AS (
   SELECT m.mdtrt_id, m.fixmedins_code, m.begntime::DATE AS d, sum(s.medfee_sumamt)::DOUBLE AS cost
-  FROM clean_mdtrt m JOIN clean_setl s ON s.mdtrt_id = m.mdtrt_id CROSS JOIN win
-  WHERE m.begntime::DATE BETWEEN win.scan_from AND win.window_to
+  FROM clean_mdtrt m JOIN clean_setl s ON s.mdtrt_id = m.mdtrt_id
+  WHERE m.begntime >= $scan_from::DATE AND m.begntime < $window_to::DATE + 1
   GROUP BY m.mdtrt_id, m.fixmedins_code, m.begntime
 ),
 wk AS (
