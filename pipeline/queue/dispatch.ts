@@ -80,18 +80,14 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
         }
       }),
     );
-    for (const r of rows.filter((x) => x.was_sent)) {
-      const q = queueFor(r.admdvs);
-      const job = await Job.fromId<CaseJobData>(q, r.case_id);
-      if (!job) {
-        await q.add(CASE_JOB_NAME, jobData(r), caseJobOptions(r.case_id, r.priority));
-        dispatched++;
-        continue;
+    // Cases sent before whose priority changed: a few round trips each, so many at a time.
+    const resend = rows.filter((x) => x.was_sent);
+    for (let i = 0; i < resend.length; i += CHUNK) {
+      const added = await Promise.all(resend.slice(i, i + CHUNK).map((r) => resendCase(queueFor(r.admdvs), r)));
+      for (const a of added) {
+        if (a) dispatched++;
+        else reprioritized++;
       }
-      const state = await job.getState();
-      if (state === 'waiting' || state === 'prioritized') await job.changePriority({ priority: r.priority });
-      else if (state === 'failed') await job.retry('failed');
-      reprioritized++;
     }
     await markDispatched(store, rows.map((r) => ({ case_id: r.case_id, priority: r.priority })));
   } catch (err) {
@@ -107,6 +103,19 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
     redis_available: true,
     message: `已派发 ${dispatched} 个案件，调整优先级 ${reprioritized} 个 (dispatched ${dispatched} cases, re-prioritised ${reprioritized})`,
   };
+}
+
+/** Re-adds the job if Redis lost it (true), else re-prioritises a waiting one or retries a failed one. */
+async function resendCase(q: Queue<CaseJobData>, r: { case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number }): Promise<boolean> {
+  const job = await Job.fromId<CaseJobData>(q, r.case_id);
+  if (!job) {
+    await q.add(CASE_JOB_NAME, jobData(r), caseJobOptions(r.case_id, r.priority));
+    return true;
+  }
+  const state = await job.getState();
+  if (state === 'waiting' || state === 'prioritized') await job.changePriority({ priority: r.priority });
+  else if (state === 'failed') await job.retry('failed');
+  return false;
 }
 
 function jobData(r: { case_id: string; admdvs: string; risk_score: number; subject_type: string }): CaseJobData {
