@@ -182,7 +182,19 @@ describe('inspection queues on the real Redis', () => {
     expect(d.message).toContain('Redis unreachable');
     expect(await store.scalar('SELECT count(*)::INTEGER FROM cases WHERE dispatched_priority IS NULL')).toBe(4);
     expect((await reconcileQueues(store, down)).redis_available).toBe(false);
+    const take = await takeNextCase(store, down, { inspector: 'insp1', config });
+    expect(take).toMatchObject({ case_id: null, token: null, redis_available: false });
+    expect(take.message).toContain('Redis 不可用');
+    expect(await store.scalar('SELECT count(*)::INTEGER FROM cases WHERE queue_token IS NOT NULL')).toBe(0);
     expect(await dispatchCases(store, settings)).toMatchObject({ dispatched: 4, redis_available: true });
+    // taken while Redis answers; renew and the decision's job completion then meet a dead Redis
+    const taken = await takeNextCase(store, settings, { inspector: 'insp1', config });
+    expect(taken.redis_available).toBe(true);
+    expect(await renewCaseLock(store, down, taken.case_id!, 'insp1', config)).toBe(false);
+    const done = await completeCaseJob(store, down, taken.case_id!);
+    expect(done.done).toBe(false);
+    expect(done.message).toContain('Redis unreachable');
+    expect(await store.scalar('SELECT queue_token FROM cases WHERE case_id = $1', [taken.case_id])).toBe(taken.token);
   });
 });
 
