@@ -209,6 +209,28 @@ describe('fundwatch generate (sample city)', () => {
     expect(oop).toEqual([20000, 20000, 20000]);
   });
 
+  it('plants peer outliers far beyond the thresholds and look-alikes clearly under them (cost per stay, rx amount)', async () => {
+    // Mean J18.900 stay cost of each township hospital ÷ the median of the unplanted ones (detector: ratio ≥ 1.3).
+    const cost = (await con.runAndReadAll(`
+      WITH st AS (SELECT m.fixmedins_code, m.mdtrt_id, sum(s.medfee_sumamt::DOUBLE) AS c FROM mdtrt_d m JOIN setl_d s USING (mdtrt_id)
+                  JOIN fixmedins f ON f.fixmedins_code = m.fixmedins_code WHERE m.dscg_maindiag_code = 'J18.900' AND m.med_type = '21' AND f.hosp_lv = '08' GROUP BY ALL),
+           p AS (SELECT fixmedins_code, avg(c) AS mc FROM st GROUP BY 1),
+           t AS (SELECT fixmedins_code, expect FROM truth WHERE detector_id = 'cost_per_stay_peer')
+      SELECT t.expect, p.mc / (SELECT median(mc) FROM p WHERE fixmedins_code NOT IN (SELECT fixmedins_code FROM t)) FROM t JOIN p USING (fixmedins_code) ORDER BY 1`)).getRows();
+    expect(cost.map((r) => r[0])).toEqual(['alert', 'alert', 'alert', 'no_alert']);
+    for (const [e, ratio] of cost) expect(Number(ratio), String(e)).toSatisfy((x: number) => (e === 'alert' ? x >= 2 : x >= 1 && x < 1.2));
+    // Mean drug amount per gastritis visit of each planted physician ÷ the median of other township physicians (detector: ≥ 2.5×).
+    const rx = (await con.runAndReadAll(`
+      WITH v AS (SELECT fe.bilg_dr_codg, fe.mdtrt_id, sum(fe.det_item_fee_sumamt::DOUBLE) AS a FROM fee_list_d fe JOIN mdtrt_d m USING (mdtrt_id)
+                 JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
+                 WHERE fe.list_type IN ('101', '102') AND m.med_type = '11' AND m.dscg_maindiag_code = 'K29.700' AND f.hosp_lv = '08' GROUP BY ALL),
+           d AS (SELECT bilg_dr_codg, avg(a) AS ma, count(*) AS n FROM v GROUP BY 1),
+           t AS (SELECT bilg_dr_codg, expect FROM truth WHERE detector_id = 'physician_rx_amount_peer' AND scenario <> '烟酰胺处方次均金额畸高')
+      SELECT t.expect, d.ma / (SELECT median(ma) FROM d WHERE n >= 5 AND bilg_dr_codg NOT IN (SELECT bilg_dr_codg FROM t)) FROM t JOIN d USING (bilg_dr_codg) ORDER BY 1`)).getRows();
+    expect(rx.map((r) => r[0])).toEqual(['alert', 'alert', 'alert', 'no_alert', 'no_alert', 'no_alert']);
+    for (const [e, ratio] of rx) expect(Number(ratio), String(e)).toSatisfy((x: number) => (e === 'alert' ? x >= 4 : x < 2));
+  });
+
   it('refuses windows shorter than 60 days', async () => {
     const d = tempDir('fw-gen-short-');
     try {
