@@ -5,7 +5,7 @@
 -- cost stays per physician-drug-day (a window crossing midnight is cut at midnight). Only physician-drug-days
 -- with at least min_persons distinct persons on the whole day can hold a qualifying window, so the self-join
 -- reads those days only.
-WITH line AS (
+WITH line AS NOT MATERIALIZED (
   SELECT f.feedetl_sn, f.fixmedins_code, f.bilg_dr_codg, f.med_list_codg, f.hilist_name, f.psn_no,
          f.fee_ocur_time AS t, f.fee_ocur_time::DATE AS day, f.det_item_fee_sumamt, fm.admdvs, p.min_persons, p.window_minutes
   FROM clean_fee f
@@ -14,11 +14,13 @@ WITH line AS (
   WHERE f.list_type LIKE '1%' AND f.bilg_dr_codg IS NOT NULL AND f.fee_ocur_time >= $scan_from::TIMESTAMP
 ),
 busy_day AS (
-  SELECT fixmedins_code, bilg_dr_codg, med_list_codg, day FROM line
+  -- distinct persons per physician-drug-day in two plain aggregations (no wide copy of the drug lines)
+  SELECT fixmedins_code, bilg_dr_codg, med_list_codg, day
+  FROM (SELECT DISTINCT fixmedins_code, bilg_dr_codg, med_list_codg, day, psn_no, min_persons FROM line)
   GROUP BY fixmedins_code, bilg_dr_codg, med_list_codg, day
-  HAVING count(DISTINCT psn_no) >= min(min_persons)
+  HAVING count(psn_no) >= min(min_persons)
 ),
-busy_line AS (
+busy_line AS MATERIALIZED (
   SELECT l.* FROM line l
   SEMI JOIN busy_day d ON d.fixmedins_code = l.fixmedins_code AND d.bilg_dr_codg = l.bilg_dr_codg
    AND d.med_list_codg = l.med_list_codg AND d.day = l.day
