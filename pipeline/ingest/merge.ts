@@ -154,6 +154,8 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
 /** Orphan rows of this batch go to `<table>_pending` (typed, with file and row) to be retried by later batches. */
 export async function keepPending(store: Store, table: ContractTableName, chk: string, rej: string, batchId: string): Promise<void> {
   if (CONTRACT[table].parents.length === 0) return;
+  // Usually there is none: then the typed view (every row of the batch converted again) is not read at all.
+  if ((await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${rej} WHERE reason_code = 'orphan' LIMIT 1)`)) === 0) return;
   const cols = CONTRACT[table].fields.map((f) => ident(f.name)).join(', ');
   await store.run(`INSERT INTO ${table}_pending (${cols}, batch_id, row_hash, file, row_number)
     SELECT ${cols}, ${sqlString(batchId)}, row_hash, f.name, c._row FROM ${typedView(table)} c JOIN _fw_files f ON f.fi = c._fi
