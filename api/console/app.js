@@ -9,6 +9,8 @@ const kv = (o) => (o && typeof o === 'object' ? Object.entries(o).slice(0, 6).ma
 const main = () => $('#main');
 const STATUS_ZH = { new: '新建', assigned: '已分派', in_review: '审核中', expert_review: '专家评审', decided: '已决定', appeal: '申诉中', closed: '已结案' };
 const statusText = (s) => (state.lang === 'zh' ? STATUS_ZH[s] || s : s);
+const FAMILY_ZH = { impersonation: '冒名就医', upcoding: '高套/串换', prescription: '超量/重复开药', high_cost: '异常高额费用', billing: '知识点规则', admission: '分解住院/挂床', provider_pattern: '机构行为异常', data_quality: '数据质量' };
+const familyText = (f) => (state.lang === 'zh' ? FAMILY_ZH[f] || f : f);
 
 async function api(path, opts = {}) {
   const res = await fetch(path, { credentials: 'same-origin', ...opts, headers: { ...(opts.body && !(opts.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...(opts.headers || {}) } });
@@ -223,9 +225,9 @@ async function renderDashboard() {
     <div class="grid"><div class="card"><h2>${esc(t('by_family'))}</h2><div id="ch-family" class="chart"></div></div>
       <div class="card"><h2>${esc(t('trend'))}</h2><div id="ch-trend" class="chart"></div></div></div>
     <div class="card"><h2>${esc(t('by_detector'))}</h2><div id="ch-detector" class="chart" style="height:${Math.max(240, d.by_detector.length * 22)}px"></div></div>
-    <div class="card"><h2>${esc(t('precision'))}</h2><table><tr><th>${esc(t('detector'))}</th><th class="num">decided</th><th class="num">${esc(t('confirmed'))}</th><th class="num">${esc(t('false_alarm'))}</th><th class="num">${esc(t('onsite_inspection'))}</th><th class="num">precision</th></tr>
+    <div class="card"><h2>${esc(t('precision'))}</h2><table><tr><th>${esc(t('detector'))}</th><th class="num">${esc(t('decided_n'))}</th><th class="num">${esc(t('confirmed'))}</th><th class="num">${esc(t('false_alarm'))}</th><th class="num">${esc(t('onsite_inspection'))}</th><th class="num">${esc(t('precision_short'))}</th></tr>
       ${d.precision.map((p) => `<tr><td>${esc(p.detector_id)}</td><td class="num">${p.decided}</td><td class="num">${p.confirmed}</td><td class="num">${p.false_alarm}</td><td class="num">${p.onsite_inspection}</td><td class="num">${p.precision == null ? '—' : (p.precision * 100).toFixed(1) + '%'}</td></tr>`).join('')}</table></div>`;
-  chart($('#ch-family'), { tooltip: {}, series: [{ type: 'pie', radius: ['35%', '65%'], data: d.by_family.map((f) => ({ name: f.family, value: f.amount_at_risk })), label: { formatter: '{b}\n{d}%' } }] });
+  chart($('#ch-family'), { tooltip: {}, series: [{ type: 'pie', radius: ['35%', '65%'], data: d.by_family.map((f) => ({ name: `${familyText(f.family)}（${f.alerts}）`, value: f.amount_at_risk })), label: { formatter: '{b}\n{d}%' } }] });
   chart($('#ch-trend'), { tooltip: { trigger: 'axis' }, legend: { data: [t('alerts'), t('amount')] }, xAxis: { type: 'category', data: d.trend.map((x) => x.month) },
     yAxis: [{ type: 'value', name: t('alerts') }, { type: 'value', name: '元' }],
     series: [{ name: t('alerts'), type: 'bar', data: d.trend.map((x) => x.alerts) }, { name: t('amount'), type: 'line', yAxisIndex: 1, data: d.trend.map((x) => x.amount_at_risk) }] });

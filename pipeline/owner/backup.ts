@@ -18,13 +18,28 @@ async function tableRows(store: Store): Promise<{ tables: number; rows: number }
 }
 
 /**
+ * CHECKPOINT, retried briefly: DuckDB refuses it while another connection (the API's readers) is in the
+ * middle of a query, which lasts milliseconds.
+ */
+async function checkpoint(store: Store): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.run('CHECKPOINT');
+    } catch (err) {
+      if (attempt >= 20 || !/other transactions|checkpoint/i.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
  * EXPORT DATABASE inside the store's exclusive section: no write of this process interleaves, so the copy
  * is consistent. Run in the owner (CLI forwarding) while the server runs.
  */
 export async function backupStore(store: Store, dir: string, actor: string): Promise<BackupSummary> {
   mkdirSync(dir, { recursive: true });
   return store.exclusive(async () => {
-    await store.run('CHECKPOINT');
+    await checkpoint(store);
     await store.run(`EXPORT DATABASE '${dir.replace(/'/g, "''")}' (FORMAT parquet)`);
     const counts = await tableRows(store);
     await store.run(
