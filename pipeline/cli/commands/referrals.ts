@@ -6,6 +6,10 @@ import { deliverReferrals } from '../../referrals/deliver.ts';
 import { redisSettings } from '../../queue/redis.ts';
 import { AID_CATEGORY_ZH } from '../../warning/config.ts';
 
+const DELIVERY_ZH: Record<string, string> = {
+  no_department: '未配置接收部门', pending: '待推送', queued: '推送中', pending_file: '待文件投递', delivered: '已送达', dead_letter: '推送失败',
+};
+
 /**
  * `fundwatch referrals --month YYYY-MM [--json|--xlsx FILE] [--unmasked]` lists (read-only; unmasking is
  * audited). Subcommands: `outcome REFERRAL DEPARTMENT OUTCOME [--note]` (a department reports back), `deliver` (queue webhook deliveries),
@@ -42,7 +46,7 @@ export function register(program: Command): void {
           ctx,
           `${l.month}  ${name} ${id}  ${l.insu_admdvs}  ${AID_CATEGORY_ZH[l.aid_category] ?? l.aid_category}  ${l.trigger === 'ytd' ? `年度累计第${l.level}档` : '单次住院'}  ` +
             `总费用 ${l.ytd_total_cost.toFixed(2)}  基金 ${l.ytd_fund_paid.toFixed(2)}  大病 ${l.ytd_critical_illness_paid.toFixed(2)}  救助 ${l.ytd_assistance_paid.toFixed(2)}  ` +
-            `自付 ${l.ytd_out_of_pocket.toFixed(2)} (阈值 ${l.threshold.toFixed(2)})  住院 ${l.stays} 次  ${l.main_diagnoses.join('; ')}  → ${l.department ?? '-'} ${l.delivery_status}${l.outcome ? ` / ${l.outcome}` : ''}`,
+            `自付 ${l.ytd_out_of_pocket.toFixed(2)} (阈值 ${l.threshold.toFixed(2)})  住院 ${l.stays} 次  ${l.main_diagnoses.join('; ')}  → ${l.department ?? '-'} ${DELIVERY_ZH[l.delivery_status] ?? ''}(${l.delivery_status})${l.outcome ? ` / ${l.outcome}` : ''}`,
         );
       }
       printLine(ctx, `共 ${lines.length} 行 (${lines.length} lines)`);
