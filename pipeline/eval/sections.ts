@@ -2,6 +2,7 @@ import type { Store } from '../store/store.ts';
 import { evaluateDetectors, type DetectorsEvalResult } from './detectors.ts';
 import type { TruthRow } from './truth.ts';
 import { rankingSection } from './ranking.ts';
+import { earlyWarningTable, evaluateEarlyWarning, type WarningEvalResult } from './warning.ts';
 
 /**
  * `fundwatch eval` is a list of sections, each computing one part of the report from the store and the truth
@@ -35,7 +36,14 @@ export const detectorsSection: EvalSection<DetectorsEvalResult> = {
   },
 };
 
-export const EVAL_SECTIONS: EvalSection[] = [detectorsSection as EvalSection, rankingSection as EvalSection];
+export const earlyWarningSection: EvalSection<WarningEvalResult> = {
+  name: 'early_warning',
+  title_zh: '高额医疗费用支出预警 (high-expense early warning: referrals by person and month)',
+  run: evaluateEarlyWarning,
+  table: earlyWarningTable,
+};
+
+export const EVAL_SECTIONS: EvalSection[] = [detectorsSection as EvalSection, rankingSection as EvalSection, earlyWarningSection as EvalSection];
 
 export interface EvalReport {
   truth: string;

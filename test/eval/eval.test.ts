@@ -7,6 +7,7 @@ import { runDetection } from '../../pipeline/detect/engine.ts';
 import { evaluateDetectors } from '../../pipeline/eval/detectors.ts';
 import { readTruth, resolveTruthFile } from '../../pipeline/eval/truth.ts';
 import { runEval } from '../../pipeline/eval/sections.ts';
+import { evaluateEarlyWarning } from '../../pipeline/eval/warning.ts';
 import type { Store } from '../../pipeline/store/store.ts';
 
 let t: { store: Store; dir: string; cleanup: () => void };
@@ -69,6 +70,33 @@ describe('eval', () => {
     expect(report.truth_rows).toBe(7);
     expect(report.detectors).toEqual(r);
     expect(text.find((l) => l.startsWith('care_after_death'))).toMatch(/care_after_death\s+3\s+2\s+66\.7%\s+3\s+2\s+66\.7%\s+1\/2/);
+    expect(report.early_warning).toMatchObject({ planted: 1, found: 0, referrals: 0, recall: 0, precision: null });
+    expect(text.some((l) => l.includes('尚无转介'))).toBe(true);
+  });
+
+  it('scores the early warning: a referral in the planted month is found, another person is extra, a referred look-alike is flagged', async () => {
+    const referral = (id: string, psn: string, month: string) =>
+      t.store.run(
+        `INSERT INTO referrals (referral_id, month, trigger, level, psn_no, aid_category, threshold, ytd_total_cost, ytd_fund_paid,
+           ytd_critical_illness_paid, ytd_assistance_paid, ytd_out_of_pocket, month_out_of_pocket, stays, main_diagnoses, created_at)
+         VALUES ($1, $2, 'ytd', 1, $3, 'subsistence', 10000, 30000, 15000, 0, 2000, 13000, 13000, 2, ['I20.000'], now())`,
+        [id, month, psn],
+      );
+    await referral('R1', 'P1', '2026-03');
+    await referral('R2', 'P2', '2026-04'); // planted for 2026-05: wrong month → missed, but not an extra
+    await referral('R3', 'P7', '2026-03'); // nobody planted → extra
+    await referral('R4', 'P8', '2026-06'); // a look-alike → flagged
+    const truth = [
+      JSON.parse(row({ case_id: 'ew-1', detector_id: 'early_warning', expect: 'alert', psn_no: 'P1', month: '2026-03' })),
+      JSON.parse(row({ case_id: 'ew-2', detector_id: 'early_warning', expect: 'alert', psn_no: 'P2', month: '2026-05' })),
+      JSON.parse(row({ case_id: 'ew-n1', detector_id: 'early_warning', expect: 'no_alert', psn_no: 'P8' })),
+    ];
+    const r = await evaluateEarlyWarning(t.store, truth);
+    expect(r).toEqual({
+      planted: 2, found: 1, recall: 0.5, referrals: 4, referrals_true: 2, precision: 0.5, lookalikes: 1, lookalikes_flagged: 1,
+      missed: ['ew-2'], extra: [{ referral_id: 'R3', psn_no: 'P7', month: '2026-03' }, { referral_id: 'R4', psn_no: 'P8', month: '2026-06' }],
+      flagged_lookalikes: ['ew-n1'],
+    });
   });
 
   it('names the file, line and field of a bad truth row', () => {
