@@ -20,7 +20,7 @@ timed AS (
   UNION ALL
   SELECT fe.*, m.begntime AS t FROM clean_fee fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
 ),
-line AS (
+line AS NOT MATERIALIZED (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.hilist_name, fe.prd_days, fe.cnt,
          fe.det_item_fee_sumamt, fe.t AS fee_ocur_time,
          coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
@@ -33,7 +33,7 @@ line AS (
 fill AS (
   SELECT psn_no, drug_key, mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, min(fee_ocur_time) AS fill_time,
          min(fee_ocur_time)::DATE AS fill_date, max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply,
-         sum(det_item_fee_sumamt) AS amount, list(feedetl_sn) AS sn, any_value(hilist_name) AS hilist_name
+         sum(det_item_fee_sumamt) AS amount, any_value(hilist_name) AS hilist_name
   FROM line GROUP BY psn_no, drug_key, mdtrt_id
   HAVING coalesce(sum(cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
 ),
@@ -73,18 +73,17 @@ trig AS (
     AND fill_date BETWEEN $window_from::DATE AND $window_to::DATE
 ),
 evidence AS (
-  -- the lines of the triggering fills and of the prior fills they were compared with (lists built for the
-  -- few triggering fills only, not carried through the pairing)
-  SELECT psn_no, drug_key, list_sort(list_distinct(list(sn))) AS feedetl_sn
+  -- the lines of the triggering fills and of the prior fills they were compared with, read again for those
+  -- few fills only (no line lists carried through the fills and the pairing)
+  SELECT n.psn_no, n.drug_key, list_sort(list_distinct(list(l.feedetl_sn))) AS feedetl_sn
   FROM (
-    SELECT t.psn_no, t.drug_key, unnest(f.sn) AS sn
-    FROM trig t JOIN fill f ON f.psn_no = t.psn_no AND f.drug_key = t.drug_key AND f.mdtrt_id = t.mdtrt_id
-    UNION ALL
-    SELECT t.psn_no, t.drug_key, unnest(e.sn) AS sn
-    FROM trig t
-    JOIN pair pr ON pr.psn_no = t.psn_no AND pr.drug_key = t.drug_key AND pr.mdtrt_id = t.mdtrt_id
-    JOIN fill e ON e.psn_no = pr.psn_no AND e.drug_key = pr.drug_key AND e.mdtrt_id = pr.prior_mdtrt_id
-  ) GROUP BY psn_no, drug_key
+    SELECT psn_no, drug_key, mdtrt_id FROM trig
+    UNION
+    SELECT t.psn_no, t.drug_key, pr.prior_mdtrt_id
+    FROM trig t JOIN pair pr ON pr.psn_no = t.psn_no AND pr.drug_key = t.drug_key AND pr.mdtrt_id = t.mdtrt_id
+  ) n
+  JOIN line l ON l.psn_no = n.psn_no AND l.drug_key = n.drug_key AND l.mdtrt_id = n.mdtrt_id
+  GROUP BY n.psn_no, n.drug_key
 )
 SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, NULL::VARCHAR AS mdtrt_id,
        NULL::VARCHAR AS setl_id,
