@@ -28,6 +28,11 @@ export async function buildProgram(): Promise<Command> {
 }
 
 export async function runCli(): Promise<void> {
+  // `fundwatch alerts --json | head -1`: the reader went away; stop quietly instead of crashing on EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   // A live owner (`fundwatch serve`) holds the database: run the command there (pipeline/owner/forward.ts).
   let forwarded: number | null;
   try {
