@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
 import { auditNow } from '../audit.ts';
 import { ts } from '../sql.ts';
+import { ARCHIVE_FILE, ArchiveError, unpackBatchArchive } from '../batch-archive.ts';
 
 const TABLE_FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(csv|txt|tsv|parquet|json|jsonl)$/;
 
@@ -57,11 +58,11 @@ export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
     return { total, items };
   });
 
-  // Upload: the files of one batch (multipart), written to a new inbox directory with _SUCCESS; the next
+  // Upload: the files of one batch (multipart; an archive is unpacked), written to a new inbox directory with _SUCCESS; the next
   // nightly run (or POST /api/v1/runs) ingests it.
   app.post('/api/v1/batches', {
     config: { roles: MANAGERS },
-    schema: { tags: ['batches'], summary: '上传批次 upload a batch (multipart files) into the inbox', consumes: ['multipart/form-data'] },
+    schema: { tags: ['batches'], summary: '上传批次 upload a batch (multipart: its table files, or one .tar/.tar.gz of them) into the inbox', consumes: ['multipart/form-data'] },
   }, async (req, reply) => {
     if (!req.isMultipart()) throw new HttpError(415, '须以 multipart/form-data 上传文件 (upload files as multipart/form-data)');
     const name = `upload-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
@@ -71,13 +72,28 @@ export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
     try {
       for await (const part of req.files()) {
         const fname = basename(part.filename ?? '');
-        if (!TABLE_FILE.test(fname)) {
+        const archive = ARCHIVE_FILE.test(fname) && !fname.startsWith('.');
+        if (!TABLE_FILE.test(fname) && !archive) {
           part.file.resume();
-          throw new HttpError(400, `文件名无效 invalid file name "${part.filename}" (.csv/.txt/.tsv/.parquet/.json/.jsonl, no leading _ or .)`);
+          throw new HttpError(400, `文件名无效 invalid file name "${part.filename}" (.csv/.txt/.tsv/.parquet/.json/.jsonl or a .tar/.tar.gz of them, no leading _ or .)`);
         }
-        await pipeline(part.file, createWriteStream(join(tmp, fname)));
+        const target = join(tmp, archive ? '.archive' : fname);
+        await pipeline(part.file, createWriteStream(target));
         if (part.file.truncated) throw new HttpError(413, `文件过大 file too large: ${fname}`);
-        files.push({ file: fname, bytes: part.file.bytesRead });
+        if (!archive) {
+          files.push({ file: fname, bytes: part.file.bytesRead });
+          continue;
+        }
+        try {
+          for (const f of await unpackBatchArchive(target, tmp, TABLE_FILE)) {
+            if (files.some((x) => x.file === f)) throw new ArchiveError(`文件重名 duplicate file name: ${f}`);
+            files.push({ file: f, bytes: statSync(join(tmp, f)).size });
+          }
+        } catch (e) {
+          throw e instanceof ArchiveError ? new HttpError(400, e.message) : e;
+        } finally {
+          rmSync(target, { force: true });
+        }
       }
       if (files.length === 0) throw new HttpError(400, '没有上传任何文件 no files in the upload');
       writeFileSync(join(tmp, '_SUCCESS'), '');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { tempStore } from '../helpers.ts';
@@ -164,6 +165,35 @@ describe('access, hostile input, referrals, institution, admin, system routes', 
     expect(readFileSync(join(up, 'psn_info.csv'), 'utf8')).toBe('psn_no,psn_name\nP9,王五\n');
     expect(readdirSync(join(dir, 'inbox')).filter((n) => n.startsWith('.'))).toEqual([]); // no half-written temp dirs
     expect(existsSync(join(dir, 'etc'))).toBe(false);
+  });
+
+  it('batch upload of a .tar.gz: unpacked and flattened, _ entries skipped; a foreign file refuses the whole upload', async () => {
+    const src = join(dir, 'arch-src');
+    mkdirSync(join(src, 'city', '_truth'), { recursive: true });
+    writeFileSync(join(src, 'city', 'psn_info.csv'), 'psn_no,psn_name\nP8,赵六\n');
+    writeFileSync(join(src, 'city', 'fee_list_d.part1.csv'), 'feedetl_sn\nF99\n');
+    writeFileSync(join(src, 'city', '_SUCCESS'), '');
+    writeFileSync(join(src, 'city', '_truth', 'truth.csv'), 'x');
+    execFileSync('tar', ['-czf', join(dir, 'city.tar.gz'), '-C', src, 'city']);
+    const m = multipart([{ name: 'file', filename: 'city.tar.gz', content: readFileSync(join(dir, 'city.tar.gz')) }]);
+    const res = await app.inject({ method: 'POST', url: '/api/v1/batches', payload: m.payload, headers: { ...m.headers, ...bearer(tokens.admin) } });
+    expect(res.statusCode, res.body).toBe(202);
+    const up = res.json().dir as string;
+    expect(readdirSync(up).sort()).toEqual(['_SUCCESS', 'fee_list_d.part1.csv', 'psn_info.csv']);
+    expect(readFileSync(join(up, 'psn_info.csv'), 'utf8')).toBe('psn_no,psn_name\nP8,赵六\n');
+    expect(res.json().files.map((f: { file: string }) => f.file)).toEqual(['fee_list_d.part1.csv', 'psn_info.csv']);
+
+    writeFileSync(join(src, 'city', 'run.sh'), 'rm -rf /');
+    execFileSync('tar', ['-czf', join(dir, 'evil.tar.gz'), '-C', src, 'city']);
+    const before = readdirSync(join(dir, 'inbox')).sort();
+    const e = multipart([{ name: 'file', filename: 'evil.tar.gz', content: readFileSync(join(dir, 'evil.tar.gz')) }]);
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/batches', payload: e.payload, headers: { ...e.headers, ...bearer(tokens.admin) } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain('city/run.sh');
+    expect(readdirSync(join(dir, 'inbox')).sort()).toEqual(before); // nothing left behind
+    const notTar = multipart([{ name: 'file', filename: 'x.tar', content: 'not a tar' }]);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/batches', payload: notTar.payload, headers: { ...notTar.headers, ...bearer(tokens.admin) } })).statusCode).toBe(400);
+    expect(readdirSync(join(dir, 'inbox')).sort()).toEqual(before);
   });
 
   it('admin creates users and tokens; others cannot', async () => {
