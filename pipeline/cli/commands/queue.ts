@@ -82,6 +82,7 @@ export function register(program: Command): void {
       const regions = await withCliStore(ctx, (store) => store.all<{ admdvs: string }>('SELECT DISTINCT admdvs FROM cases ORDER BY admdvs'));
       const ping = await checkRedis(settings);
       if (!ping.ok) throw new Error(redisUnavailableMessage(settings, ping.error, '案件 cases'));
+      if (regions.length === 0 && !ctx.json) printLine(ctx, '还没有案件，也就没有检查队列 no cases yet, so no inspection queues');
       const conn = openRedis(settings);
       try {
         for (const { admdvs } of regions) {
