@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCity } from '../../data/generator/index.ts';
 
@@ -24,7 +24,7 @@ export function benchCityPaths(dataDir: string, lines: number): BenchCity {
 /** Generates (or reuses) the city; the generator's `_SUCCESS` marks a finished one. */
 export async function benchCity(dataDir: string, lines: number, log: (s: string) => void): Promise<BenchCity> {
   const c = benchCityPaths(dataDir, lines);
-  if (existsSync(join(c.city, '_SUCCESS'))) {
+  if (existsSync(join(c.city, '_SUCCESS')) && generatedPersons(c.root) === c.persons) {
     log(`复用基准城市 reusing ${c.city}`);
     return c;
   }
@@ -35,6 +35,15 @@ export async function benchCity(dataDir: string, lines: number, log: (s: string)
   log(`generated in ${Math.round(s.seconds)} s: ${JSON.stringify(s.rows)}`);
   writeFileSync(join(c.root, 'generated.json'), JSON.stringify({ persons: c.persons, days: DAYS, rows: s.rows, seconds: s.seconds }) + '\n');
   return c;
+}
+
+/** Persons of the cached city (generated.json), so a city made with another size is made again. */
+function generatedPersons(root: string): number | null {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'generated.json'), 'utf8')) as { persons: number }).persons;
+  } catch {
+    return null;
+  }
 }
 
 /** The Parquet files of the city's tables (what the plain load reads). */
