@@ -33,13 +33,14 @@ export interface CliContext {
 /** The global options (`--db`, `--config`, `--json`), accepted after any command. */
 export function cliContext(cmd: Command): CliContext {
   const o = cmd.optsWithGlobals() as { db?: string; config?: string; json?: boolean };
+  if (o.db === '') throw new UsageError('--db 不能为空 (an empty path would open a throw-away in-memory database)');
   // An explicit --config that does not exist is bad usage for every command, also those that never read it.
   if (o.config !== undefined && !existsSync(o.config)) throw new UsageError(`配置文件不存在 config file not found: ${o.config}`);
   const configPath = o.config ?? (existsSync('./fundwatch.config.json') ? './fundwatch.config.json' : undefined);
   const inv = cliInvocation.getStore();
   let config: FundwatchConfig | undefined;
   return {
-    dbPath: o.db ?? process.env.FUNDWATCH_DB ?? './fundwatch.duckdb',
+    dbPath: o.db ?? (process.env.FUNDWATCH_DB || './fundwatch.duckdb'),
     configPath,
     json: Boolean(o.json),
     stdout: inv?.stdout ?? process.stdout,

@@ -11,7 +11,7 @@ import { forwardIfOwner } from '../owner/forward.ts';
 export async function buildProgram(): Promise<Command> {
   const program = new Command('fundwatch')
     .description('FundWatch 医保基金监测 — 医保基金欺诈与异常监测 (medical-insurance fund surveillance)')
-    .option('--db <path>', '数据库文件 DuckDB file (env FUNDWATCH_DB)', process.env.FUNDWATCH_DB ?? './fundwatch.duckdb')
+    .option('--db <path>', '数据库文件 DuckDB file (env FUNDWATCH_DB)', process.env.FUNDWATCH_DB || './fundwatch.duckdb')
     .option('--config <path>', '配置文件 config file (default ./fundwatch.config.json if present)')
     .option('--json', '以 JSON 输出 machine-readable output (JSON Lines for lists)')
     .showHelpAfterError()

@@ -19,7 +19,7 @@ export function dbPathFromArgv(argv: string[], env: NodeJS.ProcessEnv = process.
     if (argv[i] === '--db' && argv[i + 1]) return argv[i + 1]!;
     if (argv[i]!.startsWith('--db=')) return argv[i]!.slice(5);
   }
-  return env.FUNDWATCH_DB ?? './fundwatch.duckdb';
+  return env.FUNDWATCH_DB || './fundwatch.duckdb'; // empty = unset (an empty path would open an in-memory database)
 }
 
 /**
