@@ -24,13 +24,18 @@ occ AS (
   FROM src WHERE occ.code <> ''
 ),
 multi AS (
-  SELECT code FROM occ GROUP BY code HAVING count(*) > 1
+  -- hashes of codes written at least twice on any line: a superset of the codes that can repeat (a hash
+  -- collision only adds a code that occurs once, which cannot repeat), counted on 8-byte keys straight from
+  -- the fee lines so the occurrences themselves are read once, streamed into the window
+  SELECT hash(trim(c)) AS h
+  FROM (SELECT unnest(string_split(drug_trac_codg, ',')) AS c FROM clean_fee WHERE drug_trac_codg IS NOT NULL)
+  WHERE trim(c) <> '' GROUP BY h HAVING count(*) > 1
 ),
 ranked AS (
   SELECT *,
          coalesce(sum(sign) OVER w_before, 0) AS held_before,
          count(*) FILTER (WHERE sign = 1) OVER w_upto AS sale_no
-  FROM occ SEMI JOIN multi USING (code)
+  FROM occ WHERE hash(code) IN (SELECT h FROM multi)
   WINDOW w_before AS (PARTITION BY code ORDER BY t, feedetl_sn, pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
          w_upto AS (PARTITION BY code ORDER BY t, feedetl_sn, pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
