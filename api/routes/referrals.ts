@@ -35,7 +35,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): voi
 
   const deliveryCols = (dept: string) => `
     (SELECT d.department FROM referral_deliveries d WHERE d.referral_id = r.referral_id ${dept} ORDER BY d.department_id LIMIT 1) AS department,
-    (SELECT d.status FROM referral_deliveries d WHERE d.referral_id = r.referral_id ${dept} ORDER BY d.department_id LIMIT 1) AS delivery_status,
+    coalesce((SELECT d.status FROM referral_deliveries d WHERE d.referral_id = r.referral_id ${dept} ORDER BY d.department_id LIMIT 1), 'no_department') AS delivery_status,
     (SELECT o.outcome FROM referral_outcomes o WHERE o.referral_id = r.referral_id ORDER BY o.reported_at DESC LIMIT 1) AS outcome`;
 
   app.get<{ Querystring: { month?: string; region?: string; unmasked?: boolean; limit: number; offset: number } }>('/api/v1/referrals', {
