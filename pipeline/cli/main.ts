@@ -8,7 +8,7 @@ import { forwardIfOwner } from '../owner/forward.ts';
  * `fundwatch` CLI. Each command lives in `commands/<name>.ts` and exports `register(program)`;
  * commands are discovered from that folder so features add commands without touching this file.
  */
-export async function buildProgram(): Promise<Command> {
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('fundwatch')
     .description('FundWatch 医保基金监测 — 医保基金欺诈与异常监测 (medical-insurance fund surveillance)')
     .option('--db <path>', '数据库文件 DuckDB file (env FUNDWATCH_DB)', process.env.FUNDWATCH_DB || './fundwatch.duckdb')
@@ -17,7 +17,11 @@ export async function buildProgram(): Promise<Command> {
     .showHelpAfterError()
     .exitOverride();
   const dir = fileURLToPath(new URL('./commands/', import.meta.url));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+  // Loading every command pulls in exceljs, fastify, bullmq…; the command named on the line is enough
+  // (help, or a word that is no command, still loads them all for the listing and the suggestion).
+  const named = argv.find((a) => !a.startsWith('-') && all.includes(`${a}.ts`));
+  const files = named && !argv.includes('help') ? [`${named}.ts`] : all;
   for (const f of files) {
     const mod = (await import(new URL(`./commands/${f}`, import.meta.url).href)) as {
       register?: (p: Command) => void;
@@ -42,7 +46,7 @@ export async function runCli(): Promise<void> {
     process.exit(1);
   }
   if (forwarded !== null) process.exit(forwarded);
-  const program = await buildProgram();
+  const program = await buildProgram(process.argv.slice(2));
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
