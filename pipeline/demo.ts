@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Store } from './store/store.ts';
 import type { FundwatchConfig } from './config.ts';
 import { generateCity } from '../data/generator/index.ts';
+import { generatorFingerprint } from '../data/generator/fingerprint.ts';
 import { importKnowledgeBase, referenceKnowledgePointDir } from './kb/index.ts';
 import { runNightly } from './nightly/run.ts';
 import { NIGHTLY_STAGES, type NightlyStage } from './nightly/stages.ts';
@@ -20,7 +21,7 @@ export interface DemoOptions {
   persons?: number;
   days?: number;
   seed?: number | string;
-  /** The city directory; default ./demo-data/city-seed<seed>-<persons>x<days>. */
+  /** The city directory; default ./demo-data/city-seed<seed>-<persons>x<days>-g<generator fingerprint>. */
   out?: string;
   config?: FundwatchConfig;
   /** Default: from config (section `redis`, env FUNDWATCH_REDIS_URL). */
@@ -65,7 +66,7 @@ export interface DemoSummary {
 }
 
 export function defaultDemoDir(o: { persons: number; days: number; seed: number | string }): string {
-  return resolve('demo-data', `city-seed${o.seed}-${o.persons}x${o.days}`);
+  return resolve('demo-data', `city-seed${o.seed}-${o.persons}x${o.days}-g${generatorFingerprint()}`);
 }
 
 /**

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--persons <n>', '参保人数 insured persons', String(DEMO_DEFAULTS.persons))
     .option('--days <n>', '天数 days', String(DEMO_DEFAULTS.days))
     .option('--seed <s>', '随机种子 seed', String(DEMO_DEFAULTS.seed))
-    .option('--out <dir>', '样例城市目录 city directory (default ./demo-data/city-seed<seed>-<persons>x<days>; reused when it holds _SUCCESS)')
+    .option('--out <dir>', '样例城市目录 city directory (default ./demo-data/city-seed<seed>-<persons>x<days>-g<generator hash>; reused when it holds _SUCCESS)')
     .option('--serve', '完成后启动服务并创建演示管理员 then serve the console with a demo admin')
     .option('--port <port>', '端口 port (with --serve)', '8080')
     .option('--host <host>', '监听地址 listen address (with --serve)', '127.0.0.1')
