@@ -45,7 +45,7 @@ person AS (
 ),
 pair AS (
   -- each fill with the prior fills of the same person and drug inside the window
-  SELECT f.psn_no, f.drug_key, f.mdtrt_id, f.fill_time, f.fill_date, f.amount, f.fixmedins_code, f.admdvs, f.hilist_name,
+  SELECT f.psn_no, f.drug_key, f.mdtrt_id, f.fill_date, f.amount, f.fixmedins_code, f.admdvs, f.hilist_name,
          f.supply,
          e.mdtrt_id AS prior_mdtrt_id, e.fill_date AS prior_date, e.supply AS prior_supply,
          e.fixmedins_code AS prior_provider,
@@ -57,7 +57,7 @@ pair AS (
    AND e.fill_date > f.fill_date - CAST(p.window_days AS INTEGER)
 ),
 scored AS (
-  SELECT psn_no, drug_key, mdtrt_id, any_value(fill_time) AS fill_time, any_value(fill_date) AS fill_date, any_value(amount) AS amount,
+  SELECT psn_no, drug_key, mdtrt_id, any_value(fill_date) AS fill_date, any_value(amount) AS amount,
          any_value(admdvs) AS admdvs, any_value(hilist_name) AS hilist_name,
          any_value(supply) AS supply,
          count(*) + 1 AS fills, sum(prior_supply) AS prior_supply,
@@ -79,11 +79,8 @@ evidence AS (
   FROM (
     SELECT psn_no, drug_key, mdtrt_id FROM trig
     UNION
-    -- the prior fills of each triggering fill, found again as in pair (pair itself stays streamed, not stored)
-    SELECT t.psn_no, t.drug_key, e.mdtrt_id
-    FROM trig t JOIN fill e ON e.psn_no = t.psn_no AND e.drug_key = t.drug_key
-     AND (e.fill_time < t.fill_time OR (e.fill_time = t.fill_time AND e.mdtrt_id < t.mdtrt_id))
-     AND e.fill_date > t.fill_date - CAST(t.window_days AS INTEGER)
+    SELECT t.psn_no, t.drug_key, pr.prior_mdtrt_id
+    FROM trig t JOIN pair pr ON pr.psn_no = t.psn_no AND pr.drug_key = t.drug_key AND pr.mdtrt_id = t.mdtrt_id
   ) n
   JOIN line l ON l.psn_no = n.psn_no AND l.drug_key = n.drug_key AND l.mdtrt_id = n.mdtrt_id
   GROUP BY n.psn_no, n.drug_key
