@@ -14,11 +14,16 @@ WITH cat AS (
   SELECT med_list_codg, min(ingredient) AS ingredient FROM med_catalog
   WHERE ingredient IS NOT NULL AND trim(ingredient) <> '' GROUP BY med_list_codg
 ),
-timed AS (
+drug_line AS NOT MATERIALIZED (
+  SELECT feedetl_sn, mdtrt_id, psn_no, fixmedins_code, med_list_codg, hilist_name, prd_days, cnt, det_item_fee_sumamt, fee_ocur_time
+  FROM clean_fee
+  WHERE (list_type IN ('101', '102') OR med_chrgitm_type IN ('09', '10', '11')) AND prd_days > 0 AND psn_no IS NOT NULL
+),
+timed AS NOT MATERIALIZED (
   -- a line without fee time is dated by its visit's begin: only those lines are joined to their visit
-  SELECT fe.*, fe.fee_ocur_time AS t FROM clean_fee fe WHERE fe.fee_ocur_time IS NOT NULL
+  SELECT fe.*, fe.fee_ocur_time AS t FROM drug_line fe WHERE fe.fee_ocur_time IS NOT NULL
   UNION ALL
-  SELECT fe.*, m.begntime AS t FROM clean_fee fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
+  SELECT fe.*, m.begntime AS t FROM drug_line fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
 ),
 line AS NOT MATERIALIZED (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.hilist_name, fe.prd_days, fe.cnt,
@@ -26,9 +31,7 @@ line AS NOT MATERIALIZED (
          coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
   FROM timed fe
   LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
-  WHERE (fe.list_type IN ('101', '102') OR fe.med_chrgitm_type IN ('09', '10', '11'))
-    AND fe.prd_days > 0 AND fe.psn_no IS NOT NULL
-    AND fe.t >= $scan_from::DATE
+  WHERE fe.t >= $scan_from::DATE
 ),
 fill AS (
   SELECT psn_no, drug_key, mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, min(fee_ocur_time) AS fill_time,
@@ -37,50 +40,69 @@ fill AS (
   FROM line GROUP BY psn_no, drug_key, mdtrt_id
   HAVING coalesce(sum(cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
 ),
-person AS (
-  SELECT fl.*, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs
-  FROM fill fl
-  LEFT JOIN psn_info ps ON ps.psn_no = fl.psn_no
-  LEFT JOIN fixmedins fx ON fx.fixmedins_code = fl.fixmedins_code
+series AS (
+  -- a person's fills of one drug, numbered; a drug bought fewer than min_fills times cannot trigger
+  SELECT psn_no, drug_key, row_number() OVER () AS sid
+  FROM fill GROUP BY psn_no, drug_key
+  HAVING count(*) >= greatest(2, coalesce((SELECT min(min_fills) FROM params), 2))
 ),
-pair AS (
-  -- each fill with the prior fills of the same person and drug inside the window
-  SELECT f.psn_no, f.drug_key, f.mdtrt_id, f.fill_date, f.amount, f.fixmedins_code, f.admdvs, f.hilist_name,
-         f.supply,
-         e.mdtrt_id AS prior_mdtrt_id, e.fill_date AS prior_date, e.supply AS prior_supply,
-         e.fixmedins_code AS prior_provider,
-         p.ratio, p.min_fills, p.travel_tolerance_days, p.window_days, p.min_providers
-  FROM person f
-  JOIN params p ON p.admdvs = f.admdvs
-  JOIN fill e ON e.psn_no = f.psn_no AND e.drug_key = f.drug_key
-   AND (e.fill_time < f.fill_time OR (e.fill_time = f.fill_time AND e.mdtrt_id < f.mdtrt_id))
-   AND e.fill_date > f.fill_date - CAST(p.window_days AS INTEGER)
+ordered AS (
+  SELECT s.sid, f.*, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs,
+         p.ratio, p.min_fills, p.travel_tolerance_days AS tolerance, p.window_days, p.min_providers,
+         CAST(p.window_days AS INTEGER) AS window_int,
+         greatest(coalesce(CAST(p.window_days AS INTEGER), 1), 1) AS frame_days,
+         f.fill_date - DATE '1970-01-01' AS day_no
+  FROM fill f
+  JOIN series s ON s.psn_no = f.psn_no AND s.drug_key = f.drug_key
+  LEFT JOIN psn_info ps ON ps.psn_no = f.psn_no
+  LEFT JOIN fixmedins fx ON fx.fixmedins_code = f.fixmedins_code
+  LEFT JOIN params p ON p.admdvs = coalesce(ps.insu_admdvs, fx.admdvs)
+),
+framed AS (
+  -- the prior fills of F inside its window are the fills just before it in time order whose date is > F's date
+  -- − window: all earlier fills but the `aged` prefix dated ≤ that; sums over them = running sums − aged sums
+  SELECT *,
+         row_number() OVER w_time AS rn,
+         sum(supply) OVER w_before AS supply_before, count(supply) OVER w_before AS supplied_before,
+         count(*) OVER w_aged AS aged, sum(supply) OVER w_aged AS aged_supply, count(supply) OVER w_aged AS aged_supplied,
+         min(fill_date) OVER w_recent AS recent_first_date
+  FROM ordered
+  WINDOW w_time AS (PARTITION BY sid ORDER BY fill_time, mdtrt_id),
+         w_before AS (PARTITION BY sid ORDER BY fill_time, mdtrt_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+         w_aged AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN UNBOUNDED PRECEDING AND frame_days PRECEDING),
+         w_recent AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN frame_days - 1 PRECEDING AND CURRENT ROW)
 ),
 scored AS (
-  SELECT psn_no, drug_key, mdtrt_id, any_value(fill_date) AS fill_date, any_value(amount) AS amount,
-         any_value(admdvs) AS admdvs, any_value(hilist_name) AS hilist_name,
-         any_value(supply) AS supply,
-         count(*) + 1 AS fills, sum(prior_supply) AS prior_supply,
-         date_diff('day', min(prior_date), any_value(fill_date)) AS elapsed,
-         count(DISTINCT prior_provider) + CASE WHEN list_contains(list(prior_provider), any_value(fixmedins_code)) THEN 0 ELSE 1 END AS providers,
-         any_value(ratio) AS ratio, any_value(min_fills) AS min_fills, any_value(travel_tolerance_days) AS tolerance,
-         any_value(window_days) AS window_days, any_value(min_providers) AS min_providers
-  FROM pair GROUP BY psn_no, drug_key, mdtrt_id
+  SELECT *, priors + 1 AS fills,
+         CASE WHEN supplied_before - coalesce(aged_supplied, 0) > 0 THEN supply_before - coalesce(aged_supply, 0) END AS prior_supply,
+         date_diff('day', recent_first_date, fill_date) AS elapsed
+  FROM (SELECT *, CASE WHEN window_int >= 1 THEN rn - 1 - aged ELSE 0 END AS priors FROM framed)
+  WHERE priors >= 1
+),
+candidate AS (
+  SELECT * FROM scored
+  WHERE fills >= min_fills AND prior_supply > elapsed * ratio + tolerance
+    AND fill_date BETWEEN $window_from::DATE AND $window_to::DATE
+),
+compared AS (
+  -- a candidate fill with itself and its prior fills
+  SELECT c.sid, c.rn, o.mdtrt_id, o.fixmedins_code
+  FROM candidate c JOIN framed o ON o.sid = c.sid AND o.rn BETWEEN c.rn - c.priors AND c.rn
 ),
 trig AS (
-  SELECT * FROM scored
-  WHERE fills >= min_fills AND providers >= min_providers AND prior_supply > elapsed * ratio + tolerance
-    AND fill_date BETWEEN $window_from::DATE AND $window_to::DATE
+  SELECT c.*, pv.providers
+  FROM candidate c
+  JOIN (SELECT sid, rn, count(DISTINCT fixmedins_code) AS distinct_providers FROM compared GROUP BY sid, rn) d USING (sid, rn)
+  CROSS JOIN LATERAL (SELECT d.distinct_providers + CASE WHEN c.fixmedins_code IS NULL THEN 1 ELSE 0 END AS providers) pv
+  WHERE pv.providers >= c.min_providers
 ),
 evidence AS (
   -- the lines of the triggering fills and of the prior fills they were compared with, read again for those
-  -- few fills only (no line lists carried through the fills and the pairing)
+  -- few fills only (no line lists carried through the fills)
   SELECT n.psn_no, n.drug_key, list_sort(list_distinct(list(l.feedetl_sn))) AS feedetl_sn
   FROM (
-    SELECT psn_no, drug_key, mdtrt_id FROM trig
-    UNION
-    SELECT t.psn_no, t.drug_key, pr.prior_mdtrt_id
-    FROM trig t JOIN pair pr ON pr.psn_no = t.psn_no AND pr.drug_key = t.drug_key AND pr.mdtrt_id = t.mdtrt_id
+    SELECT DISTINCT t.psn_no, t.drug_key, cm.mdtrt_id
+    FROM trig t JOIN compared cm ON cm.sid = t.sid AND cm.rn = t.rn
   ) n
   JOIN line l ON l.psn_no = n.psn_no AND l.drug_key = n.drug_key AND l.mdtrt_id = n.mdtrt_id
   GROUP BY n.psn_no, n.drug_key
