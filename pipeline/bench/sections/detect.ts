@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchRow } from '../types.ts';
 import { benchCity } from '../detect-data.ts';
+import { BENCH_MEMORY_LIMIT, runBenchChild } from '../child.ts';
 
 export const name = 'detect';
 
-const MEMORY_LIMIT = process.env.FUNDWATCH_BENCH_MEMORY_LIMIT ?? '3GB';
 const TOP = 10;
 
 interface LoadResult {
@@ -32,19 +30,7 @@ interface DetectResult {
 }
 
 function runChild<T>(mode: 'load' | 'prepare' | 'detect', city: string, db: string, workRoot: string): Promise<T> {
-  const runTs = fileURLToPath(new URL('../../cli/run-ts.js', import.meta.url));
-  const child = fileURLToPath(new URL('../detect-child.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [runTs, child, mode, city, db, workRoot, MEMORY_LIMIT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => (err += c));
-    p.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bench child ${mode} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as T);
-    });
-  });
+  return runBenchChild<T>('detect-child.ts', [mode, city, db, workRoot, BENCH_MEMORY_LIMIT], mode);
 }
 
 /**
@@ -68,7 +54,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   } else log(`复用基准库 reusing ${db}`);
   const prepared = JSON.parse(readFileSync(preparedInfo, 'utf8')) as PrepareResult;
   const t = prepared.tables;
-  const size = `${t.setl_d ?? 0} settlements, ${t.fee_list_d ?? 0} fee lines, ${t.mdtrt_d ?? 0} visits, ${c.persons} persons × 365 days; memory_limit ${MEMORY_LIMIT}`;
+  const size = `${t.setl_d ?? 0} settlements, ${t.fee_list_d ?? 0} fee lines, ${t.mdtrt_d ?? 0} visits, ${c.persons} persons × 365 days; memory_limit ${BENCH_MEMORY_LIMIT}`;
 
   log('plain Parquet load');
   const load = await runChild<LoadResult>('load', c.city, db, c.root);

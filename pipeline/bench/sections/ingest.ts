@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchRow } from '../types.ts';
 import { benchBatch } from '../ingest-data.ts';
+import { BENCH_MEMORY_LIMIT, runBenchChild } from '../child.ts';
 
 export const name = 'ingest';
 
-const MEMORY_LIMIT = process.env.FUNDWATCH_BENCH_MEMORY_LIMIT ?? '3GB';
 
 interface ChildResult {
   ms: number;
@@ -15,23 +13,8 @@ interface ChildResult {
 }
 
 function runChild(mode: 'bare' | 'ingest', dir: string, workRoot: string): Promise<ChildResult> {
-  const runTs = fileURLToPath(new URL('../../cli/run-ts.js', import.meta.url));
-  const child = fileURLToPath(new URL('../ingest-child.ts', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [runTs, child, mode, dir, workRoot, MEMORY_LIMIT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c) => (out += c));
-    p.stderr.on('data', (c) => {
-      err += c;
-      // Phase timings (FUNDWATCH_INGEST_TIMING=1) are passed through as they come.
-      if (process.env.FUNDWATCH_INGEST_TIMING === '1') process.stderr.write(c);
-    });
-    p.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`bench child ${mode} ${dir} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-      resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
-    });
-  });
+  // Phase timings (FUNDWATCH_INGEST_TIMING=1) are passed through as they come.
+  return runBenchChild<ChildResult>('ingest-child.ts', [mode, dir, workRoot, BENCH_MEMORY_LIMIT], `${mode} ${dir}`, process.env.FUNDWATCH_INGEST_TIMING === '1');
 }
 
 /**
@@ -45,7 +28,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   const row = (metric: string, value: number, unit: string, note?: string) => rows.push({ section: name, metric, value: Math.round(value * 100) / 100, unit, note });
   const log = (s: string) => process.stderr.write(`[ingest] ${s}\n`);
   const batch = await benchBatch(opts.dataDir, opts.lines, log);
-  const note = `${batch.feeLines} fee lines, ${batch.rows} rows in 5 tables; memory_limit ${MEMORY_LIMIT}`;
+  const note = `${batch.feeLines} fee lines, ${batch.rows} rows in 5 tables; memory_limit ${BENCH_MEMORY_LIMIT}`;
   const bare: Record<string, ChildResult> = {};
   for (const [format, dir] of [['parquet', batch.parquet], ['csv', batch.csv]] as const) {
     log(`bare read ${format}`);
