@@ -10,12 +10,10 @@ import { NIGHTLY_STAGES, type NightlyStage } from './nightly/stages.ts';
 import { nightlyConfig } from './nightly/config.ts';
 import { redisSettings, type RedisSettings } from './queue/redis.ts';
 import { rankSubjects } from './rank/rank.ts';
-import { PRIORITY_SQL } from './cases/score.ts';
-import { QUEUED_STATUSES_SQL } from './cases/status.ts';
+import { countCaseOutbox, type DispatchSummary } from './queue/dispatch.ts';
 import type { IngestSummary } from './ingest/ingest.ts';
 import type { UpdateCasesSummary } from './cases/update.ts';
 import type { EarlyWarningSummary } from './warning/run.ts';
-import type { DispatchSummary } from './queue/dispatch.ts';
 
 export interface DemoOptions {
   persons?: number;
@@ -146,7 +144,7 @@ export async function runDemo(store: Store, options: DemoOptions = {}, onProgres
     queue: {
       redis_available: dispatch?.redis_available ?? false,
       dispatched: dispatch?.dispatched ?? 0,
-      outbox: await outboxCount(store),
+      outbox: await countCaseOutbox(store),
       message: dispatch?.message ?? '未派发 dispatch did not run',
     },
     report_file: report?.file ?? null,
@@ -218,12 +216,4 @@ async function topProviders(store: Store): Promise<DemoSummary['top_providers']>
     out.push({ fixmedins_code: r.fixmedins_code, fixmedins_name: name ?? null, admdvs: r.admdvs, risk_score: r.risk_score, alerts: r.alerts, amount_at_risk: r.amount_at_risk, families: r.families });
   }
   return out;
-}
-
-/** Cases waiting to be sent to BullMQ (the same condition dispatchCases uses). */
-async function outboxCount(store: Store): Promise<number> {
-  return store.scalar<number>(
-    `SELECT count(*)::INTEGER FROM cases WHERE status IN (${QUEUED_STATUSES_SQL})
-       AND (dispatched_priority IS NULL OR dispatched_priority <> ${PRIORITY_SQL('risk_score')})`,
-  );
 }

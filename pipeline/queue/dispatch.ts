@@ -37,16 +37,22 @@ export interface DispatchSummary {
 
 const CHUNK = 1000;
 
+/** The outbox: queued-status cases whose priority was never sent to BullMQ, or has changed since. */
+export const CASE_OUTBOX_WHERE_SQL = `status IN (${QUEUED_STATUSES_SQL})
+  AND (dispatched_priority IS NULL OR dispatched_priority <> ${PRIORITY_SQL('risk_score')})`;
+
+/** Cases waiting in the outbox. */
+export function countCaseOutbox(store: Store): Promise<number> {
+  return store.scalar<number>(`SELECT count(*)::INTEGER FROM cases WHERE ${CASE_OUTBOX_WHERE_SQL}`);
+}
+
 /**
  * Outbox → BullMQ. Cases are written to DuckDB first; here every queued-status case whose priority was never
  * sent (or has changed) goes to its region's inspection queue, job id = case id, so dispatching twice never
  * duplicates. If Redis does not answer, nothing fails: the cases stay in the outbox and the message says so.
  */
 export async function dispatchCases(store: Store, settings: RedisSettings): Promise<DispatchSummary> {
-  const pending = await store.scalar<number>(
-    `SELECT count(*)::INTEGER FROM cases WHERE status IN (${QUEUED_STATUSES_SQL})
-       AND (dispatched_priority IS NULL OR dispatched_priority <> ${PRIORITY_SQL('risk_score')})`,
-  );
+  const pending = await countCaseOutbox(store);
   if (pending === 0) return { dispatched: 0, reprioritized: 0, redis_available: true, message: '没有待派发的案件 nothing to dispatch' };
   const ping = await checkRedis(settings);
   if (!ping.ok) {
@@ -54,8 +60,7 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
   }
   const rows = await store.all<{ case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number; was_sent: boolean }>(
     `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority, dispatched_priority IS NOT NULL AS was_sent
-     FROM cases WHERE status IN (${QUEUED_STATUSES_SQL})
-       AND (dispatched_priority IS NULL OR dispatched_priority <> ${PRIORITY_SQL('risk_score')})
+     FROM cases WHERE ${CASE_OUTBOX_WHERE_SQL}
      ORDER BY admdvs, case_id`,
   );
   const conn = openRedis(settings);
