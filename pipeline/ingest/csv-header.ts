@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readFileHead } from './encoding.ts';
 
 /**
  * The CSV dialect FundWatch reads with: '"' quoting ('""' inside quotes), the delimiter and column names taken
@@ -69,15 +69,7 @@ function headerDelimiter(record: string): string {
  * file has no header record at all.
  */
 export function readCsvHeader(path: string): CsvHeader | null {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.alloc(HEADER_SAMPLE);
-  let n: number;
-  try {
-    n = readSync(fd, buf, 0, HEADER_SAMPLE, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const record = headerRecord(buf.subarray(0, n).toString('utf8'));
+  const record = headerRecord(readFileHead(path, HEADER_SAMPLE).toString('utf8'));
   if (record.trim() === '') return null;
   const delim = headerDelimiter(record);
   const seen = new Map<string, number>();
