@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { READERS, S, type AppDeps } from '../context.ts';
 import { rankSubjects, type RankSubject } from '../../pipeline/rank/rank.ts';
+import { placeholders } from '../../pipeline/store/store.ts';
 
 interface RankingQuery {
   subject: RankSubject;
@@ -42,7 +43,7 @@ export function registerRankingRoutes(app: FastifyInstance, deps: AppDeps): void
       const names = new Map((codes.length
         ? await db.all<{ fixmedins_code: string; fixmedins_name: string | null; hosp_lv: string | null }>(
           `SELECT fixmedins_code, any_value(fixmedins_name) AS fixmedins_name, any_value(hosp_lv) AS hosp_lv FROM fixmedins
-           WHERE fixmedins_code IN (${codes.map((_, i) => `$${i + 1}`).join(', ')}) GROUP BY 1`, codes)
+           WHERE fixmedins_code IN (${placeholders(codes.length)}) GROUP BY 1`, codes)
         : []).map((n) => [n.fixmedins_code, n]));
       return {
         total: all.length,

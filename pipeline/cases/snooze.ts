@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.ts';
+import { placeholders, type Store } from '../store/store.ts';
 import { ACTIVE_SQL, MATCH_SQL } from './suppress.ts';
 
 const CHUNK = 1000;
@@ -61,10 +61,6 @@ async function suppressedUntil(store: Store, ids: string[]): Promise<{ case_id: 
     byCase.set(l.case_id, c);
   }
   return [...byCase].filter(([, c]) => !c.uncovered && c.until).map(([case_id, c]) => ({ case_id, until: c.until! }));
-}
-
-function placeholders(n: number): string {
-  return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
 }
 
 /** Epoch ms of the start (Beijing time) of the day after `until`: when a snoozed case may come back. */

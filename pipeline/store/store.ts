@@ -16,6 +16,11 @@ export interface StoreOptions {
  * The one DuckDB database of FundWatch. All writes go through one connection and are
  * serialised with `exclusive()`, because DuckDB allows a single writer per file.
  */
+/** `$1, $2, … $n`: positional parameters for an IN list of n values. */
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
+}
+
 export class Store {
   private queue: Promise<unknown> = Promise.resolve();
   /** False for a reader connection (`readerConnection`): closing it leaves the database open. */
