@@ -6,6 +6,10 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 export const QUEUED_STATUSES: readonly CaseStatus[] = ['new', 'assigned', 'in_review', 'expert_review', 'appeal'];
 export const QUEUED_STATUSES_SQL = QUEUED_STATUSES.map((s) => `'${s}'`).join(', ');
 
+/** What a reopened case goes back to: new, unassigned, not closed, and due to be dispatched again with no lock. */
+export const REOPEN_SET_SQL = `status = 'new', assignee = NULL, closed_by = NULL, closed_at = NULL,
+  dispatched_priority = NULL, queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL`;
+
 export const DECISIONS = ['confirmed', 'false_alarm', 'onsite_inspection'] as const;
 export type Decision = (typeof DECISIONS)[number];
 

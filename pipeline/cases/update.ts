@@ -2,6 +2,7 @@ import type { Store } from '../store/store.ts';
 import { scoreSql, familySeveritySql, DEFAULT_FAMILY_SEVERITY, RESULT_WEIGHT } from './score.ts';
 import { applySuppressions } from './suppress.ts';
 import { settleWithdrawnCases } from './withdrawn.ts';
+import { REOPEN_SET_SQL } from './status.ts';
 
 export interface UpdateCasesSummary {
   run_id: string | null;
@@ -87,9 +88,7 @@ export async function updateCases(store: Store, opts: { runId?: string | null; a
        SELECT case_id, now(), $1, 'reopen', status, 'new', '新证据重新打开 reopened on new evidence', json_object('alerts', n, 'run_id', $2) FROM fw_reopen`,
       [actor, runId],
     );
-    await store.run(`UPDATE cases SET status = 'new', assignee = NULL, closed_by = NULL, closed_at = NULL,
-      dispatched_priority = NULL, queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL
-      WHERE case_id IN (SELECT case_id FROM fw_reopen)`);
+    await store.run(`UPDATE cases SET ${REOPEN_SET_SQL} WHERE case_id IN (SELECT case_id FROM fw_reopen)`);
 
     const joined = await store.scalar<number>(`SELECT count(DISTINCT case_id)::INTEGER FROM fw_new_links l
       WHERE l.case_id NOT IN (SELECT case_id FROM fw_reopen)

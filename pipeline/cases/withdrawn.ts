@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.ts';
+import { REOPEN_SET_SQL } from './status.ts';
 
 export const WITHDRAWN_REASON = '全部预警已撤回 all alerts withdrawn';
 /** Undecided statuses: a case in one of these with every alert withdrawn is closed by the pipeline. */
@@ -79,9 +80,7 @@ async function reopenReinstated(store: Store, actor: string, runId: string | nul
        SELECT case_id, now(), $1, 'reopen', 'closed', 'new', '预警恢复，重新打开 alerts reinstated; reopened', json_object('run_id', $2) FROM fw_reinstated`,
       [actor, runId],
     );
-    await store.run(`UPDATE cases SET status = 'new', assignee = NULL, closed_by = NULL, closed_at = NULL, updated_at = now(),
-      dispatched_priority = NULL, queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL
-      WHERE case_id IN (SELECT case_id FROM fw_reinstated)`);
+    await store.run(`UPDATE cases SET ${REOPEN_SET_SQL}, updated_at = now() WHERE case_id IN (SELECT case_id FROM fw_reinstated)`);
   }
   await store.run('DROP TABLE fw_reinstated');
   return reinstated;
