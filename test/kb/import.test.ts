@@ -1,19 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { CommanderError } from 'commander';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../pipeline/cli/main.ts';
 import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
 import { importKnowledgeBase } from '../../pipeline/kb/import.ts';
+import { referenceKnowledgePointDir } from '../../pipeline/kb/read.ts';
 import { knowledgeBaseStatus, listKbVersions } from '../../pipeline/kb/status.ts';
 import type { Store } from '../../pipeline/store/store.ts';
 import { tempDir, tempStore } from '../helpers.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const KP_DIR = join(repoRoot, '..', 'shared', 'reference', 'nhsa-knowledge-points');
+const KP_DIR = referenceKnowledgePointDir(); // the shipped copy (byte-identical to ../shared: test/kb/read.test.ts)
 
 /** A one-file knowledge base: 8-1 daily frequency with the given rows [name, limit, unit, code]. */
 async function writeFrequencyFile(path: string, rows: [string, number, string, string][]): Promise<void> {

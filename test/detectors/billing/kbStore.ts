@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importKnowledgeBase } from '../../../pipeline/kb/import.ts';
+import { referenceKnowledgePointDir } from '../../../pipeline/kb/read.ts';
 import { SCHEMA_DIR } from '../../../pipeline/store/migrate.ts';
 import { Store } from '../../../pipeline/store/store.ts';
 import { tempDir } from '../../helpers.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const KP_DIR = join(repoRoot, '..', 'shared', 'reference', 'nhsa-knowledge-points');
+export const KP_DIR = referenceKnowledgePointDir(); // the shipped copy (byte-identical to ../shared: test/kb/read.test.ts)
 
 /**
  * A fresh store holding the real NHSA knowledge base (all 14 files, effective 2000-01-01 so it is in force).
