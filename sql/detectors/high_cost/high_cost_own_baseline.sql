@@ -2,17 +2,20 @@
 -- the person's own baseline: the median of the person's active months among the 12 months before it.
 -- Needs p.min_baseline_months active baseline months; fires when month cost ≥ p.min_ratio × baseline
 -- median and month cost − baseline median ≥ p.min_excess. Score = month cost / baseline median.
-WITH win AS (
-  SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
-),
-mon AS (
+WITH mon AS (
   SELECT s.psn_no, date_trunc('month', s.setl_time)::DATE AS month, sum(s.medfee_sumamt)::DOUBLE AS cost,
          max(s.setl_time)::DATE AS last_date
   FROM clean_setl s
   WHERE s.setl_time >= $scan_from::DATE AND s.setl_time < $window_to::DATE + 1
   GROUP BY ALL
 ),
-target AS (SELECT mon.* FROM mon, win WHERE mon.last_date >= win.window_from),
+target AS (
+  -- cost − median ≥ min_excess with a positive median implies cost > min_excess: only such months need a baseline
+  SELECT mon.* FROM mon
+  JOIN psn_info i ON i.psn_no = mon.psn_no
+  JOIN params p ON p.admdvs = i.insu_admdvs
+  WHERE mon.last_date >= $window_from::DATE AND mon.cost > p.min_excess
+),
 base AS (
   SELECT t.psn_no, t.month, count(*) AS n, median(b.cost) AS med, mad(b.cost) AS mad
   FROM target t JOIN mon b ON b.psn_no = t.psn_no AND b.month < t.month AND b.month >= t.month - INTERVAL 12 MONTH
