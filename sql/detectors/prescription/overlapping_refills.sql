@@ -25,20 +25,20 @@ timed AS NOT MATERIALIZED (
   UNION ALL
   SELECT fe.*, m.begntime AS t FROM drug_line fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
 ),
-line AS NOT MATERIALIZED (
-  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.hilist_name, fe.prd_days, fe.cnt,
-         fe.det_item_fee_sumamt, fe.t AS fee_ocur_time,
-         coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
-  FROM timed fe
-  LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
-  WHERE fe.t >= $scan_from::DATE
-),
 fill AS (
-  SELECT psn_no, drug_key, mdtrt_id, any_value(fixmedins_code) AS fixmedins_code, min(fee_ocur_time) AS fill_time,
-         min(fee_ocur_time)::DATE AS fill_date, max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply,
-         sum(det_item_fee_sumamt) AS amount, any_value(hilist_name) AS hilist_name
-  FROM line GROUP BY psn_no, drug_key, mdtrt_id
-  HAVING coalesce(sum(cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
+  -- drug key = 'ingredient:' || ingredient, else 'code:' || med_list_codg; grouped on its parts, built once per fill
+  SELECT psn_no, mdtrt_id, coalesce('ingredient:' || ingredient, 'code:' || code) AS drug_key, fixmedins_code, fill_time,
+         fill_time::DATE AS fill_date, supply, amount
+  FROM (
+    SELECT fe.psn_no, fe.mdtrt_id, c.ingredient, CASE WHEN c.ingredient IS NULL THEN fe.med_list_codg END AS code,
+           any_value(fe.fixmedins_code) AS fixmedins_code, min(fe.t) AS fill_time,
+           max(fe.prd_days) FILTER (WHERE coalesce(fe.cnt, 1) > 0) AS supply, sum(fe.det_item_fee_sumamt) AS amount
+    FROM timed fe
+    LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
+    WHERE fe.t >= $scan_from::DATE
+    GROUP BY fe.psn_no, fe.mdtrt_id, c.ingredient, code
+    HAVING coalesce(sum(fe.cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
+  )
 ),
 series AS (
   -- a person's fills of one drug, numbered; a drug bought fewer than min_fills times cannot trigger
@@ -47,11 +47,13 @@ series AS (
   HAVING count(*) >= greatest(2, coalesce((SELECT min(min_fills) FROM params), 2))
 ),
 ordered AS (
-  SELECT s.sid, f.*, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs,
+  -- only what the frames need (the sort behind each window carries these columns), numbered in time order
+  SELECT s.sid, f.mdtrt_id, f.fixmedins_code, f.fill_date, f.supply, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs,
          p.ratio, p.min_fills, p.travel_tolerance_days AS tolerance, p.window_days, p.min_providers,
          CAST(p.window_days AS INTEGER) AS window_int,
          greatest(coalesce(CAST(p.window_days AS INTEGER), 1), 1) AS frame_days,
-         f.fill_date - DATE '1970-01-01' AS day_no
+         f.fill_date - DATE '1970-01-01' AS day_no,
+         row_number() OVER (PARTITION BY s.sid ORDER BY f.fill_time, f.mdtrt_id) AS rn
   FROM fill f
   JOIN series s ON s.psn_no = f.psn_no AND s.drug_key = f.drug_key
   LEFT JOIN psn_info ps ON ps.psn_no = f.psn_no
@@ -62,20 +64,18 @@ framed AS (
   -- the prior fills of F inside its window are the fills just before it in time order whose date is > F's date
   -- − window: all earlier fills but the `aged` prefix dated ≤ that; sums over them = running sums − aged sums
   SELECT *,
-         row_number() OVER w_time AS rn,
          sum(supply) OVER w_before AS supply_before, count(supply) OVER w_before AS supplied_before,
          count(*) OVER w_aged AS aged, sum(supply) OVER w_aged AS aged_supply, count(supply) OVER w_aged AS aged_supplied,
-         min(fill_date) OVER w_recent AS recent_first_date
+         min(day_no) OVER w_recent AS recent_first_day
   FROM ordered
-  WINDOW w_time AS (PARTITION BY sid ORDER BY fill_time, mdtrt_id),
-         w_before AS (PARTITION BY sid ORDER BY fill_time, mdtrt_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+  WINDOW w_before AS (PARTITION BY sid ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
          w_aged AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN UNBOUNDED PRECEDING AND frame_days PRECEDING),
          w_recent AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN frame_days - 1 PRECEDING AND CURRENT ROW)
 ),
 scored AS (
   SELECT *, priors + 1 AS fills,
          CASE WHEN supplied_before - coalesce(aged_supplied, 0) > 0 THEN supply_before - coalesce(aged_supply, 0) END AS prior_supply,
-         date_diff('day', recent_first_date, fill_date) AS elapsed
+         day_no - recent_first_day AS elapsed
   FROM (SELECT *, CASE WHEN window_int >= 1 THEN rn - 1 - aged ELSE 0 END AS priors FROM framed)
   WHERE priors >= 1
 ),
@@ -90,28 +90,37 @@ compared AS (
   FROM candidate c JOIN framed o ON o.sid = c.sid AND o.rn BETWEEN c.rn - c.priors AND c.rn
 ),
 trig AS (
-  SELECT c.*, pv.providers
+  SELECT s.psn_no, s.drug_key, c.*, pv.providers, f.amount
   FROM candidate c
   JOIN (SELECT sid, rn, count(DISTINCT fixmedins_code) AS distinct_providers FROM compared GROUP BY sid, rn) d USING (sid, rn)
   CROSS JOIN LATERAL (SELECT d.distinct_providers + CASE WHEN c.fixmedins_code IS NULL THEN 1 ELSE 0 END AS providers) pv
+  JOIN series s ON s.sid = c.sid
+  JOIN fill f ON f.psn_no = s.psn_no AND f.drug_key = s.drug_key AND f.mdtrt_id = c.mdtrt_id
   WHERE pv.providers >= c.min_providers
 ),
-evidence AS (
+evidence_fill AS (
+  SELECT DISTINCT t.psn_no, t.drug_key, cm.mdtrt_id
+  FROM trig t JOIN compared cm ON cm.sid = t.sid AND cm.rn = t.rn
+),
+evidence_line AS (
   -- the lines of the triggering fills and of the prior fills they were compared with, read again for those
-  -- few fills only (no line lists carried through the fills)
-  SELECT n.psn_no, n.drug_key, list_sort(list_distinct(list(l.feedetl_sn))) AS feedetl_sn
-  FROM (
-    SELECT DISTINCT t.psn_no, t.drug_key, cm.mdtrt_id
-    FROM trig t JOIN compared cm ON cm.sid = t.sid AND cm.rn = t.rn
-  ) n
-  JOIN line l ON l.psn_no = n.psn_no AND l.drug_key = n.drug_key AND l.mdtrt_id = n.mdtrt_id
+  -- few visits only (no line lists carried through the fills)
+  SELECT fe.feedetl_sn, fe.psn_no, fe.mdtrt_id, fe.hilist_name, coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
+  FROM timed fe
+  LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
+  WHERE fe.t >= $scan_from::DATE AND fe.mdtrt_id IN (SELECT mdtrt_id FROM evidence_fill)
+),
+evidence AS (
+  SELECT n.psn_no, n.drug_key, list_sort(list_distinct(list(l.feedetl_sn))) AS feedetl_sn, any_value(l.hilist_name) AS hilist_name
+  FROM evidence_fill n
+  JOIN evidence_line l ON l.psn_no = n.psn_no AND l.drug_key = n.drug_key AND l.mdtrt_id = n.mdtrt_id
   GROUP BY n.psn_no, n.drug_key
 )
 SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, NULL::VARCHAR AS mdtrt_id,
        NULL::VARCHAR AS setl_id,
        any_value(ev.feedetl_sn) AS feedetl_sn,
        any_value(admdvs) AS admdvs,
-       json_object('drug', drug_key, 'hilist_name', any_value(hilist_name),
+       json_object('drug', drug_key, 'hilist_name', any_value(ev.hilist_name),
                    'triggering_fills', count(*), 'trigger_visits', list(mdtrt_id ORDER BY fill_date, mdtrt_id),
                    'max_fills_in_window', max(fills), 'max_providers', max(providers),
                    'worst_prior_supply_days', arg_max(prior_supply, prior_supply - elapsed * ratio),
