@@ -25,19 +25,29 @@ timed AS NOT MATERIALIZED (
   UNION ALL
   SELECT fe.*, m.begntime AS t FROM drug_line fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
 ),
-fill AS (
+keyed AS NOT MATERIALIZED (
   -- drug key = 'ingredient:' || ingredient, else 'code:' || med_list_codg; grouped on its parts, built once per fill
+  SELECT fe.*, c.ingredient, CASE WHEN c.ingredient IS NULL THEN fe.med_list_codg END AS code
+  FROM timed fe
+  LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
+  WHERE fe.t >= $scan_from::DATE
+),
+repeat_key AS (
+  -- hashes of (person, drug) with lines enough for min_fills fills: a superset of the series below (a hash collision
+  -- only keeps more lines), counted on 8-byte keys so that the fill grouping reads the repeated drugs' lines only
+  SELECT hash(psn_no, ingredient, code) AS h FROM keyed GROUP BY h
+  HAVING count(*) >= greatest(2, coalesce((SELECT min(min_fills) FROM params), 2))
+),
+fill AS (
   SELECT psn_no, mdtrt_id, coalesce('ingredient:' || ingredient, 'code:' || code) AS drug_key, fixmedins_code, fill_time,
          fill_time::DATE AS fill_date, supply, amount
   FROM (
-    SELECT fe.psn_no, fe.mdtrt_id, c.ingredient, CASE WHEN c.ingredient IS NULL THEN fe.med_list_codg END AS code,
-           any_value(fe.fixmedins_code) AS fixmedins_code, min(fe.t) AS fill_time,
-           max(fe.prd_days) FILTER (WHERE coalesce(fe.cnt, 1) > 0) AS supply, sum(fe.det_item_fee_sumamt) AS amount
-    FROM timed fe
-    LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
-    WHERE fe.t >= $scan_from::DATE
-    GROUP BY fe.psn_no, fe.mdtrt_id, c.ingredient, code
-    HAVING coalesce(sum(fe.cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
+    SELECT psn_no, mdtrt_id, ingredient, code, any_value(fixmedins_code) AS fixmedins_code, min(t) AS fill_time,
+           max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply, sum(det_item_fee_sumamt) AS amount
+    FROM keyed
+    WHERE hash(psn_no, ingredient, code) IN (SELECT h FROM repeat_key)
+    GROUP BY psn_no, mdtrt_id, ingredient, code
+    HAVING coalesce(sum(cnt), 1) > 0 -- a purchase returned on the same visit (negative line) is no fill
   )
 ),
 series AS (
@@ -48,7 +58,7 @@ series AS (
 ),
 ordered AS (
   -- only what the frames need (the sort behind each window carries these columns), numbered in time order
-  SELECT s.sid, f.mdtrt_id, f.fixmedins_code, f.fill_date, f.supply, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs,
+  SELECT s.sid, f.mdtrt_id, f.fixmedins_code, f.fill_date, f.supply, f.amount, coalesce(ps.insu_admdvs, fx.admdvs) AS admdvs,
          p.ratio, p.min_fills, p.travel_tolerance_days AS tolerance, p.window_days, p.min_providers,
          CAST(p.window_days AS INTEGER) AS window_int,
          greatest(coalesce(CAST(p.window_days AS INTEGER), 1), 1) AS frame_days,
@@ -90,12 +100,11 @@ compared AS (
   FROM candidate c JOIN framed o ON o.sid = c.sid AND o.rn BETWEEN c.rn - c.priors AND c.rn
 ),
 trig AS (
-  SELECT s.psn_no, s.drug_key, c.*, pv.providers, f.amount
+  SELECT s.psn_no, s.drug_key, c.*, pv.providers
   FROM candidate c
   JOIN (SELECT sid, rn, count(DISTINCT fixmedins_code) AS distinct_providers FROM compared GROUP BY sid, rn) d USING (sid, rn)
   CROSS JOIN LATERAL (SELECT d.distinct_providers + CASE WHEN c.fixmedins_code IS NULL THEN 1 ELSE 0 END AS providers) pv
   JOIN series s ON s.sid = c.sid
-  JOIN fill f ON f.psn_no = s.psn_no AND f.drug_key = s.drug_key AND f.mdtrt_id = c.mdtrt_id
   WHERE pv.providers >= c.min_providers
 ),
 evidence_fill AS (
