@@ -13,23 +13,30 @@ WITH timed AS (
   SELECT fe.*, m.begntime AS t FROM clean_fee fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
 ),
 src AS (
+  -- the codes of a line, trimmed only when the line holds a space (most lines hold none, and trim copies each code)
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.t, fe.det_item_fee_sumamt,
          CASE WHEN coalesce(fe.cnt, 0) < 0 OR coalesce(fe.det_item_fee_sumamt, 0) < 0 THEN -1 ELSE 1 END AS sign,
-         unnest(list_transform(string_split(fe.drug_trac_codg, ','), lambda c, i: {'code': trim(c), 'pos': i})) AS occ
+         CASE WHEN contains(fe.drug_trac_codg, ' ') THEN list_transform(string_split(fe.drug_trac_codg, ','), lambda c: trim(c))
+              ELSE string_split(fe.drug_trac_codg, ',') END AS codes
   FROM timed fe
   WHERE fe.drug_trac_codg IS NOT NULL AND fe.t >= $scan_from::DATE
 ),
 occ AS (
-  SELECT feedetl_sn, mdtrt_id, setl_id, t, det_item_fee_sumamt, sign, occ.code AS code, occ.pos AS pos
-  FROM src WHERE occ.code <> ''
+  SELECT feedetl_sn, mdtrt_id, setl_id, t, det_item_fee_sumamt, sign, code, pos
+  FROM (SELECT src.*, unnest(codes) AS code, generate_subscripts(codes, 1) AS pos FROM src)
+  WHERE code <> ''
 ),
 multi AS (
   -- hashes of codes written at least twice on any line: a superset of the codes that can repeat (a hash
   -- collision only adds a code that occurs once, which cannot repeat), counted on 8-byte keys straight from
   -- the fee lines so the occurrences themselves are read once, streamed into the window
-  SELECT hash(trim(c)) AS h
-  FROM (SELECT unnest(string_split(drug_trac_codg, ',')) AS c FROM clean_fee WHERE drug_trac_codg IS NOT NULL)
-  WHERE trim(c) <> '' GROUP BY h HAVING count(*) > 1
+  SELECT hash(code) AS h
+  FROM (
+    SELECT unnest(CASE WHEN contains(drug_trac_codg, ' ') THEN list_transform(string_split(drug_trac_codg, ','), lambda c: trim(c))
+                       ELSE string_split(drug_trac_codg, ',') END) AS code
+    FROM clean_fee WHERE drug_trac_codg IS NOT NULL
+  )
+  WHERE code <> '' GROUP BY h HAVING count(*) > 1
 ),
 ranked AS (
   SELECT *,
