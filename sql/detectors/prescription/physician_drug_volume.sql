@@ -18,7 +18,7 @@ vol AS (
 ),
 grp AS (
   SELECT drug, count(*) AS n, median(ln(volume)) AS med_ln, mad(ln(volume)) AS mad_ln, median(volume) AS med,
-         avg(volume) AS mean FROM vol GROUP BY drug
+         avg(volume::DECIMAL(38, 4)) AS mean FROM vol GROUP BY drug
 ),
 scored AS (
   SELECT v.*, g.n, g.med_ln, g.mad_ln, g.med, g.mean, p.z_threshold, p.min_ratio, p.min_peers,

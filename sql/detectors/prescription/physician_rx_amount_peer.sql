@@ -11,7 +11,7 @@ visit_rx AS (
   SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.mdtrt_id, any_value(m.dscg_maindiag_code) AS diag,
          left(any_value(m.med_type), 2) AS care,
          any_value(f.admdvs) AS admdvs,
-         coalesce(any_value(f.fixmedins_type), '?') || ' · ' || fw_level_tier(any_value(f.hosp_lv)) AS peer_group, sum(fe.det_item_fee_sumamt)::DOUBLE AS amount, max(fe.fee_ocur_time)::DATE AS d
+         coalesce(any_value(f.fixmedins_type), '?') || ' · ' || fw_level_tier(any_value(f.hosp_lv)) AS peer_group, sum(fe.det_item_fee_sumamt) AS amount, max(fe.fee_ocur_time)::DATE AS d
   FROM clean_fee fe
   JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code

@@ -10,7 +10,7 @@ WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
 amt AS (
-  SELECT s.fixmedins_code, f.admdvs, s.medfee_sumamt::DOUBLE AS x, s.setl_time::DATE AS d,
+  SELECT s.fixmedins_code, f.admdvs, s.medfee_sumamt AS x, s.setl_time::DATE AS d,
          left(ltrim(replace(s.medfee_sumamt::DECIMAL(14, 2)::VARCHAR, '.', ''), '0'), 1)::INTEGER AS digit
   FROM clean_setl s
   JOIN fixmedins f ON f.fixmedins_code = s.fixmedins_code

@@ -9,7 +9,7 @@ WITH win AS (
 ),
 stay AS (
   SELECT m.mdtrt_id, any_value(m.psn_no) AS psn_no, any_value(m.fixmedins_code) AS fixmedins_code,
-         any_value(m.begntime)::DATE AS adm_date, sum(s.medfee_sumamt)::DOUBLE AS cost
+         any_value(m.begntime)::DATE AS adm_date, sum(s.medfee_sumamt) AS cost
   FROM clean_mdtrt m JOIN clean_setl s ON s.mdtrt_id = m.mdtrt_id
   WHERE m.med_type LIKE '2%' AND m.begntime >= $scan_from::DATE AND m.begntime < $window_to::DATE + 1
   GROUP BY m.mdtrt_id

@@ -9,7 +9,7 @@ WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
 visit AS (
-  SELECT m.mdtrt_id, m.fixmedins_code, m.begntime::DATE AS d, sum(s.medfee_sumamt)::DOUBLE AS cost
+  SELECT m.mdtrt_id, m.fixmedins_code, m.begntime::DATE AS d, sum(s.medfee_sumamt) AS cost
   FROM clean_mdtrt m JOIN clean_setl s ON s.mdtrt_id = m.mdtrt_id
   WHERE m.begntime >= $window_from::DATE AND m.begntime < $window_to::DATE + 1 AND m.med_type IS DISTINCT FROM '13'
   GROUP BY m.mdtrt_id, m.fixmedins_code, m.begntime

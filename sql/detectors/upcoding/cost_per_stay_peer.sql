@@ -7,7 +7,7 @@ WITH win AS (
 ),
 stay AS (
   SELECT m.mdtrt_id, any_value(m.fixmedins_code) AS fixmedins_code, any_value(m.dscg_maindiag_code) AS diag,
-         coalesce(any_value(m.endtime), max(s.setl_time))::DATE AS dscg_date, sum(s.medfee_sumamt)::DOUBLE AS cost
+         coalesce(any_value(m.endtime), max(s.setl_time))::DATE AS dscg_date, sum(s.medfee_sumamt) AS cost
   FROM clean_mdtrt m JOIN clean_setl s ON s.mdtrt_id = m.mdtrt_id
   WHERE m.med_type LIKE '2%' AND m.dscg_maindiag_code IS NOT NULL
   GROUP BY m.mdtrt_id
