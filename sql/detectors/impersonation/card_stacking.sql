@@ -13,10 +13,16 @@ WITH line AS NOT MATERIALIZED (
   JOIN params p ON p.admdvs = fm.admdvs
   WHERE f.list_type LIKE '1%' AND f.bilg_dr_codg IS NOT NULL AND f.fee_ocur_time >= $scan_from::TIMESTAMP
 ),
+busy_key AS (
+  -- physician-drug-days with at least min_persons lines, counted on an 8-byte hash of the four keys: a superset
+  -- of the busy days (a collision only keeps more), so the exact distinct-person count reads few lines
+  SELECT hash(fixmedins_code, bilg_dr_codg, med_list_codg, day) AS h FROM line GROUP BY h HAVING count(*) >= min(min_persons)
+),
 busy_day AS (
   -- distinct persons per physician-drug-day in two plain aggregations (no wide copy of the drug lines)
   SELECT fixmedins_code, bilg_dr_codg, med_list_codg, day
-  FROM (SELECT DISTINCT fixmedins_code, bilg_dr_codg, med_list_codg, day, psn_no, min_persons FROM line)
+  FROM (SELECT DISTINCT fixmedins_code, bilg_dr_codg, med_list_codg, day, psn_no, min_persons FROM line
+        WHERE hash(fixmedins_code, bilg_dr_codg, med_list_codg, day) IN (SELECT h FROM busy_key))
   GROUP BY fixmedins_code, bilg_dr_codg, med_list_codg, day
   HAVING count(psn_no) >= min(min_persons)
 ),
