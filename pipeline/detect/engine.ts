@@ -23,8 +23,6 @@ export interface RunOptions {
   lockHeld?: boolean;
   /** Use these detectors instead of the registry (tests and tools). */
   detectorList?: RegisteredDetector[];
-  /** Detectors run at once, each on its own connection; default FUNDWATCH_DETECT_LANES or 2. */
-  lanes?: number;
 }
 
 export interface DetectorCount {
@@ -72,8 +70,6 @@ export interface RunSummary {
   warnings: string[];
 }
 
-export const DEFAULT_DETECT_LANES = 2;
-
 export const KB_EMPTY_WARNING =
   '知识库为空：知识点规则没有可检查的内容 (knowledge base is empty: the knowledge-point rules had nothing to check)';
 
@@ -116,41 +112,29 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
         warnings.push(`${KB_EMPTY_WARNING}；无法读取知识库状态 (cannot read the knowledge-base status: ${(err as Error).message})`);
       }
     }
-    for (const { d } of selected) perDetector[d.id] = emptyCount(d, 'skipped'); // keys in registry order
-    const todo = selected.filter((s) => s.enabled).map((s) => s.d);
-    const lanes = await openLanes(store, Math.min(detectLanes(opts.lanes), todo.length));
-    const detectorStages: Stage[][] = todo.map(() => []); // listed in detector order, whichever lane finished first
-    try {
-      let next = 0;
-      // Each lane takes the next detector: queries of two detectors overlap, so the phases of one that leave
-      // a core idle (single-threaded sorts, window partitions, result building) are filled by the other.
-      const runLane = async (lane: Store): Promise<void> => {
-        while (next < todo.length) {
-          const i = next++;
-          const d = todo[i];
-          const cfg = detectorConfig(opts.config, d);
-          const t0 = Date.now();
-          try {
-            const r = await stage(detectorStages[i], `detector:${d.id}`, async () => {
-              const regions = await listRegions(lane, cfg);
-              if (d.prepare) await store.exclusive(() => d.prepare!(store, opts.config ?? {})); // optional hook (detectors/types.ts)
-              const w = { scan_from: addDays(window.from, -d.lookbackDays), window_from: window.from, window_to: window.to };
-              return runDetector(lane, d, cfg, regions, w, runId, (write) => store.exclusive(write));
-            });
-            warnings.push(...r.warnings);
-            const { warnings: _w, ...counts } = r;
-            perDetector[d.id] = { detector_id: d.id, family: d.family, status: 'succeeded', ...counts, ms: Date.now() - t0 };
-          } catch (err) {
-            const msg = err instanceof Error ? err.message : String(err);
-            perDetector[d.id] = { ...emptyCount(d, 'failed'), ms: Date.now() - t0, error: msg };
-            warnings.push(`检测规则 ${d.id} 运行失败 (detector failed): ${msg}`);
-          }
-        }
-      };
-      await Promise.all(lanes.map(runLane));
-    } finally {
-      stages.push(...detectorStages.flat());
-      for (const lane of lanes) lane.close();
+    for (const { d, enabled } of selected) {
+      if (!enabled) {
+        perDetector[d.id] = emptyCount(d, 'skipped');
+        continue;
+      }
+      const cfg = detectorConfig(opts.config, d);
+      const t0 = Date.now();
+      try {
+        const r = await stage(stages, `detector:${d.id}`, () =>
+          store.exclusive(async () => {
+            const regions = await listRegions(store, cfg);
+            if (d.prepare) await d.prepare(store, opts.config ?? {}); // optional hook (detectors/types.ts)
+            return runDetector(store, d, cfg, regions, { scan_from: addDays(window.from, -d.lookbackDays), window_from: window.from, window_to: window.to }, runId);
+          }),
+        );
+        warnings.push(...r.warnings);
+        const { warnings: _w, ...counts } = r;
+        perDetector[d.id] = { detector_id: d.id, family: d.family, status: 'succeeded', ...counts, ms: Date.now() - t0 };
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        perDetector[d.id] = { ...emptyCount(d, 'failed'), ms: Date.now() - t0, error: msg };
+        warnings.push(`检测规则 ${d.id} 运行失败 (detector failed): ${msg}`);
+      }
     }
     const withdrawn = await stage(stages, 'withdraw', () => store.exclusive(() => withdrawReversedAlerts(store, runId)));
     const counts = Object.values(perDetector);
@@ -193,31 +177,6 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
     throw err;
   } finally {
     if (!opts.lockHeld) await releaseRunLock(store, runId);
-  }
-}
-
-/** Lanes from the option, else FUNDWATCH_DETECT_LANES, else 2 (an integer 1–8). */
-export function detectLanes(option?: number): number {
-  const raw = option ?? (process.env.FUNDWATCH_DETECT_LANES ? Number(process.env.FUNDWATCH_DETECT_LANES) : DEFAULT_DETECT_LANES);
-  if (!Number.isInteger(raw) || raw < 1 || raw > 8) {
-    throw new Error(`并行检测通道数必须是 1–8 的整数 (detector lanes / FUNDWATCH_DETECT_LANES must be an integer 1–8, got ${raw})`);
-  }
-  return raw;
-}
-
-/**
- * Connections for the detector lanes, each with its own TEMP clean views and detector tables. Writes to
- * `alerts` still go through the store's exclusive section (runDetector's `serialize`).
- */
-async function openLanes(store: Store, n: number): Promise<Store[]> {
-  const lanes: Store[] = [];
-  try {
-    for (let i = 0; i < n; i++) lanes.push(await store.readerConnection());
-    await Promise.all(lanes.map((lane) => createCleanViews(lane)));
-    return lanes;
-  } catch (err) {
-    for (const lane of lanes) lane.close();
-    throw err;
   }
 }
 

@@ -43,7 +43,7 @@ export function detectorSql(d: RegisteredDetector, w: DetectorWindow): { sql: st
 }
 
 /**
- * Runs one detector on `store` (a lane connection) and upserts its alerts through `serialize`. The caller has created the clean
+ * Runs one detector and upserts its alerts. The caller holds `store.exclusive` and has created the clean
  * views. Everything is SQL: hits → TEMP table det_hits → kept (in window, keyed, deduplicated) → alerts.
  */
 export async function runDetector(
@@ -53,8 +53,6 @@ export async function runDetector(
   regions: string[],
   w: DetectorWindow,
   runId: string,
-  /** Runs the alert upsert alone among the database's writers (the engine passes the store's exclusive section). */
-  serialize: <T>(write: () => Promise<T>) => Promise<T> = (write) => write(),
 ): Promise<DetectorResult> {
   const warnings: string[] = [];
   await createParamsTables(store, d, cfg, regions);
@@ -101,20 +99,6 @@ export async function runDetector(
   const dupes = c.in_window - c.no_key - kept.n;
   if (dupes > 0) warnings.push(`${d.id}: ${dupes} 条重复命中（同一主体与 evidence_key）已合并 (duplicate hits merged into one alert)`);
 
-  await serialize(() => upsertAlerts(store, d, runId));
-  return {
-    hits: c.hits,
-    in_window: c.in_window,
-    alerts: kept.n,
-    alerts_new: kept.n - kept.existing,
-    alerts_existing: kept.existing,
-    amount_at_risk: Math.round(kept.amount * 100) / 100,
-    warnings,
-  };
-}
-
-/** det_keep → alerts in one transaction: existing alerts get the new evidence, new ones are inserted. */
-async function upsertAlerts(store: Store, d: RegisteredDetector, runId: string): Promise<void> {
   await store.run('BEGIN TRANSACTION');
   try {
     await store.run(
@@ -144,6 +128,15 @@ async function upsertAlerts(store: Store, d: RegisteredDetector, runId: string):
     await store.run('ROLLBACK').catch(() => undefined);
     throw err;
   }
+  return {
+    hits: c.hits,
+    in_window: c.in_window,
+    alerts: kept.n,
+    alerts_new: kept.n - kept.existing,
+    alerts_existing: kept.existing,
+    amount_at_risk: Math.round(kept.amount * 100) / 100,
+    warnings,
+  };
 }
 
 function meta(d: RegisteredDetector, runId: string): Record<string, string | number | null> {
