@@ -10,12 +10,14 @@ WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
 amt AS (
+  -- first significant digit: the first character of the amount from 1 yuan up, else the first non-zero one
   SELECT s.fixmedins_code, f.admdvs, s.medfee_sumamt AS x, s.setl_time::DATE AS d,
-         left(ltrim(replace(s.medfee_sumamt::DECIMAL(14, 2)::VARCHAR, '.', ''), '0'), 1)::INTEGER AS digit
+         CASE WHEN s.medfee_sumamt >= 1 THEN left(s.medfee_sumamt::DECIMAL(14, 2)::VARCHAR, 1)
+              ELSE left(ltrim(replace(s.medfee_sumamt::DECIMAL(14, 2)::VARCHAR, '.', ''), '0'), 1) END::INTEGER AS digit
   FROM clean_setl s
-  JOIN fixmedins f ON f.fixmedins_code = s.fixmedins_code
-  JOIN params p ON p.admdvs = f.admdvs
-  WHERE s.setl_time >= $window_from::DATE AND s.setl_time < $window_to::DATE + 1 AND s.medfee_sumamt >= p.min_amount AND s.medfee_sumamt > 0
+  JOIN (SELECT f.fixmedins_code, f.admdvs, p.min_amount FROM fixmedins f JOIN params p ON p.admdvs = f.admdvs) f
+    ON f.fixmedins_code = s.fixmedins_code
+  WHERE s.setl_time >= $window_from::DATE AND s.setl_time < $window_to::DATE + 1 AND s.medfee_sumamt >= f.min_amount AND s.medfee_sumamt > 0
 ),
 prov AS (
   SELECT a.fixmedins_code, any_value(a.admdvs) AS admdvs, count(*) AS n, max(a.d) AS last_date
