@@ -7,16 +7,23 @@ WITH cat AS (
   FROM med_catalog WHERE max_days_supply > 0
   GROUP BY med_list_codg
 ),
+long_line AS MATERIALIZED (
+  -- lines over the catalogue maximum plus the lowest tolerance of any region: few, so only these meet their visits
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.med_list_codg, fe.hilist_name, fe.prd_days, fe.det_item_fee_sumamt,
+         fe.fee_ocur_time, c.max_days_supply
+  FROM clean_fee fe
+  JOIN cat c ON c.med_list_codg = fe.med_list_codg
+  WHERE fe.prd_days > c.max_days_supply + (SELECT min(tolerance_days) FROM params)
+),
 offending AS (
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.med_list_codg, fe.hilist_name, fe.prd_days,
          fe.det_item_fee_sumamt, coalesce(fe.fee_ocur_time, m.begntime)::DATE AS fee_date,
-         m.psn_no, m.fixmedins_code, m.med_type, f.admdvs, c.max_days_supply, p.tolerance_days
-  FROM clean_fee fe
-  JOIN cat c ON c.med_list_codg = fe.med_list_codg
-  JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
+         m.psn_no, m.fixmedins_code, m.med_type, f.admdvs, fe.max_days_supply, p.tolerance_days
+  FROM long_line fe
+  JOIN (SELECT * FROM clean_mdtrt SEMI JOIN long_line l USING (mdtrt_id)) m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = m.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
-  WHERE fe.prd_days > c.max_days_supply + p.tolerance_days
+  WHERE fe.prd_days > fe.max_days_supply + p.tolerance_days
     AND coalesce(fe.fee_ocur_time, m.begntime) >= $scan_from::DATE
 )
 SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
