@@ -7,17 +7,21 @@
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
-visit_rx AS (
-  SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.mdtrt_id, any_value(m.dscg_maindiag_code) AS diag,
-         left(any_value(m.med_type), 2) AS care,
-         any_value(f.admdvs) AS admdvs,
-         coalesce(any_value(f.fixmedins_type), '?') || ' · ' || fw_level_tier(any_value(f.hosp_lv)) AS peer_group, sum(fe.det_item_fee_sumamt) AS amount, max(fe.fee_ocur_time)::DATE AS d
+rx_line AS (
+  -- a prescription's amount from its lines alone; the visit and provider are looked up once per prescription
+  SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.mdtrt_id, sum(fe.det_item_fee_sumamt) AS amount, max(fe.fee_ocur_time)::DATE AS d
   FROM clean_fee fe
-  JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
-  JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
-  WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL AND m.med_type LIKE '1%'
-    AND m.dscg_maindiag_code IS NOT NULL AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
+  WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL
+    AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
   GROUP BY fe.fixmedins_code, fe.bilg_dr_codg, fe.mdtrt_id
+),
+visit_rx AS (
+  SELECT r.fixmedins_code, r.bilg_dr_codg, r.mdtrt_id, m.dscg_maindiag_code AS diag, left(m.med_type, 2) AS care, f.admdvs,
+         coalesce(f.fixmedins_type, '?') || ' · ' || fw_level_tier(f.hosp_lv) AS peer_group, r.amount, r.d
+  FROM rx_line r
+  JOIN clean_mdtrt m ON m.mdtrt_id = r.mdtrt_id
+  JOIN fixmedins f ON f.fixmedins_code = r.fixmedins_code
+  WHERE m.med_type LIKE '1%' AND m.dscg_maindiag_code IS NOT NULL
 ),
 doc AS (
   SELECT fixmedins_code, bilg_dr_codg, diag, care, any_value(admdvs) AS admdvs, any_value(peer_group) AS peer_group, count(*) AS visits,
