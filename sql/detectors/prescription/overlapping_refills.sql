@@ -63,12 +63,22 @@ ordered AS (
          CAST(p.window_days AS INTEGER) AS window_int,
          greatest(coalesce(CAST(p.window_days AS INTEGER), 1), 1) AS frame_days,
          f.fill_date - DATE '1970-01-01' AS day_no,
-         row_number() OVER (PARTITION BY s.sid ORDER BY f.fill_time, f.mdtrt_id) AS rn
+         row_number() OVER w_time AS rn,
+         lead(f.fill_date - DATE '1970-01-01') OVER w_time AS next_day_no
   FROM fill f
   JOIN series s ON s.psn_no = f.psn_no AND s.drug_key = f.drug_key
   LEFT JOIN psn_info ps ON ps.psn_no = f.psn_no
   LEFT JOIN fixmedins fx ON fx.fixmedins_code = f.fixmedins_code
   LEFT JOIN params p ON p.admdvs = coalesce(ps.insu_admdvs, fx.admdvs)
+  WINDOW w_time AS (PARTITION BY s.sid ORDER BY f.fill_time, f.mdtrt_id)
+),
+ahead AS (
+  -- A trigger F with priors P1..Pk needs Σ supply(Pi) > ratio × (F − P1 in days) + tolerance, and F − P1 is the
+  -- sum of the gaps from each Pi to the next fill, so some Pi has supply − ratio × gap > min(tolerance, 0) (with
+  -- the lowest ratio and tolerance of any region). Only series holding such a fill need the date frames below.
+  SELECT DISTINCT sid FROM ordered
+  WHERE coalesce(supply, 0) - (next_day_no - day_no) * (SELECT min(ratio) FROM params)
+        > least((SELECT min(travel_tolerance_days) FROM params), 0)
 ),
 framed AS (
   -- the prior fills of F inside its window are the fills just before it in time order whose date is > F's date
@@ -77,7 +87,7 @@ framed AS (
          sum(supply) OVER w_before AS supply_before, count(supply) OVER w_before AS supplied_before,
          count(*) OVER w_aged AS aged, sum(supply) OVER w_aged AS aged_supply, count(supply) OVER w_aged AS aged_supplied,
          min(day_no) OVER w_recent AS recent_first_day
-  FROM ordered
+  FROM ordered SEMI JOIN ahead USING (sid)
   WINDOW w_before AS (PARTITION BY sid ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
          w_aged AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN UNBOUNDED PRECEDING AND frame_days PRECEDING),
          w_recent AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN frame_days - 1 PRECEDING AND CURRENT ROW)
