@@ -7,13 +7,16 @@
 WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
-vol AS (
-  SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg AS drug, any_value(fe.hilist_name) AS drug_name,
-         any_value(f.admdvs) AS admdvs, sum(fe.cnt)::DOUBLE AS volume, sum(fe.det_item_fee_sumamt)::DOUBLE AS amount,
-         count(*) AS lines, count(DISTINCT fe.psn_no) AS persons, max(fe.fee_ocur_time)::DATE AS last_date
-  FROM clean_fee fe JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
+rx_line AS NOT MATERIALIZED (
+  SELECT * FROM clean_fee fe
   WHERE fe.list_type IN ('101', '102') AND fe.bilg_dr_codg IS NOT NULL AND fe.cnt > 0
     AND fe.fee_ocur_time >= $window_from::DATE AND fe.fee_ocur_time < $window_to::DATE + 1
+),
+vol AS (
+  SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg AS drug,
+         any_value(f.admdvs) AS admdvs, sum(fe.cnt)::DOUBLE AS volume, sum(fe.det_item_fee_sumamt)::DOUBLE AS amount,
+         count(*) AS lines, max(fe.fee_ocur_time)::DATE AS last_date
+  FROM rx_line fe JOIN fixmedins f ON f.fixmedins_code = fe.fixmedins_code
   GROUP BY fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg
 ),
 grp AS (
@@ -24,6 +27,15 @@ scored AS (
   SELECT v.*, g.n, g.med_ln, g.mad_ln, g.med, g.mean, p.z_threshold, p.min_ratio, p.min_peers,
          (ln(v.volume) - g.med_ln) / greatest(1.4826 * g.mad_ln, p.spread_floor) AS z
   FROM vol v JOIN grp g USING (drug) JOIN params p ON p.admdvs = v.admdvs
+),
+hit AS (SELECT * FROM scored WHERE n >= min_peers AND z >= z_threshold AND volume >= min_ratio * med),
+detail AS (
+  -- persons and the drug's name, counted for the hits only (a distinct count per physician and drug costs most)
+  SELECT fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg AS drug, count(DISTINCT fe.psn_no) AS persons,
+         any_value(fe.hilist_name) AS drug_name
+  FROM rx_line fe
+  SEMI JOIN hit h ON h.fixmedins_code = fe.fixmedins_code AND h.bilg_dr_codg = fe.bilg_dr_codg AND h.drug = fe.med_list_codg
+  GROUP BY fe.fixmedins_code, fe.bilg_dr_codg, fe.med_list_codg
 )
 SELECT NULL::VARCHAR AS psn_no, fixmedins_code, bilg_dr_codg, NULL::VARCHAR AS mdtrt_id, NULL::VARCHAR AS setl_id,
        []::VARCHAR[] AS feedetl_sn, admdvs,
@@ -37,5 +49,4 @@ SELECT NULL::VARCHAR AS psn_no, fixmedins_code, bilg_dr_codg, NULL::VARCHAR AS m
        round((volume - med) * amount / volume, 2)::DECIMAL(14, 2) AS amount_at_risk,
        last_date AS activity_date,
        drug || ':' || strftime(win.window_from, '%Y-%m-%d') || '..' || strftime(win.window_to, '%Y-%m-%d') AS evidence_key
-FROM scored CROSS JOIN win
-WHERE n >= min_peers AND z >= z_threshold AND volume >= min_ratio * med
+FROM hit JOIN detail USING (fixmedins_code, bilg_dr_codg, drug) CROSS JOIN win
