@@ -44,9 +44,9 @@ line AS (
 ),
 visit_pairs AS (
   SELECT mdtrt_id, list(DISTINCT main_sn ORDER BY main_sn) AS main_lines,
-         list(DISTINCT json_object('kp_id', kp_id, 'main_code', main_code, 'main_name', main_name,
-                                   'included_code', med_list_codg, 'included_name', included_name,
-                                   'window', pair_window, 'window_hours', pair_window_hours)) AS pairs
+         list_sort(list(DISTINCT json_object('kp_id', kp_id, 'main_code', main_code, 'main_name', main_name,
+                                             'included_code', med_list_codg, 'included_name', included_name,
+                                             'window', pair_window, 'window_hours', pair_window_hours))) AS pairs
   FROM pair_hit GROUP BY mdtrt_id
 )
 SELECT any_value(l.psn_no) AS psn_no, any_value(l.fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
