@@ -118,6 +118,29 @@ describe('ingest validation', () => {
     expect(await store.all(`SELECT feedetl_sn, file, row_number FROM fee_list_d_pending`)).toEqual([{ feedetl_sn: 'F7', file: 'fee_list_d.csv', row_number: 7 }]);
   });
 
+  it('trims spaces around values (only those that have them) and reads a blank-only value as missing', async () => {
+    const s = await tempStore();
+    const d = tempDir('fw-batch-');
+    cleanups.push(s.cleanup, d.cleanup);
+    writeCsv(d.dir, 'psn_info.csv', [person({ psn_no: ' P1 ', psn_name: '  张三' })]);
+    writeCsv(d.dir, 'fixmedins.csv', [provider()]);
+    writeCsv(d.dir, 'mdtrt_d.csv', [visit({ psn_no: 'P1  ', med_type: ' 21' })]);
+    writeCsv(d.dir, 'setl_d.csv', [settlement({ medfee_sumamt: ' 30.00 ' })]);
+    writeCsv(d.dir, 'fee_list_d.csv', [fee(), fee({ feedetl_sn: 'F2', med_list_codg: '   ' }), fee({ feedetl_sn: ' F3', cnt: '2 ' })]);
+    const sum = await ingestBatch(s.store, d.dir);
+    expect(sum.status).toBe('loaded');
+    expect(await s.store.all(`SELECT psn_no, psn_name FROM psn_info`)).toEqual([{ psn_no: 'P1', psn_name: '张三' }]);
+    expect(await s.store.all(`SELECT psn_no, med_type FROM mdtrt_d`)).toEqual([{ psn_no: 'P1', med_type: '21' }]);
+    expect(await s.store.all(`SELECT medfee_sumamt::VARCHAR AS m FROM setl_d`)).toEqual([{ m: '30.00' }]);
+    expect(await s.store.all(`SELECT feedetl_sn, cnt::DOUBLE AS cnt FROM fee_list_d ORDER BY feedetl_sn`)).toEqual([
+      { feedetl_sn: 'F1', cnt: 2 },
+      { feedetl_sn: 'F3', cnt: 2 },
+    ]);
+    expect(await s.store.all(`SELECT row_number, field, reason_code FROM rejects WHERE table_name = 'fee_list_d'`)).toEqual([
+      { row_number: 2, field: 'med_list_codg', reason_code: 'missing_required' },
+    ]);
+  });
+
   it('GB 11643 macro: accepts an X check character, rejects a wrong check digit and a short number', async () => {
     const s = await tempStore();
     cleanups.push(s.cleanup);
