@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../store/store.ts';
@@ -50,7 +50,41 @@ function readCsvSql(path: string, errTable: string, header: CsvHeader): string {
     columns = {${columns}}, store_rejects = true, rejects_table = '${errTable}', rejects_scan = '${errTable}_scan')`;
 }
 
-async function stageCsv(store: Store, file: BatchFile, table: string, errTable: string, work: () => string): Promise<CsvEncoding> {
+/**
+ * The GB18030 files of a batch transcoded ahead, one at a time in staging order, so that a file's transcoding
+ * (single-threaded JS) overlaps DuckDB's reading of the files staged before it.
+ */
+class TranscodesAhead {
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly jobs = new Map<number, Promise<string>>();
+  private cancelled = false;
+
+  constructor(private readonly work: () => string) {}
+
+  start(index: number, file: BatchFile): void {
+    const out = join(this.work(), `${index}-${file.name}.utf8.csv`);
+    const job = this.chain.then(async () => {
+      if (this.cancelled) throw new IngestError(`${file.name}: 导入已中止 ingest stopped before this file was transcoded`);
+      await transcodeToUtf8(file.path, out);
+      return out;
+    });
+    job.catch(() => undefined); // reported where the file is staged
+    this.chain = job.catch(() => undefined);
+    this.jobs.set(index, job);
+  }
+
+  get(index: number): Promise<string> | undefined {
+    return this.jobs.get(index);
+  }
+
+  /** Starts no more transcoding and resolves once none is running (before the work directory is removed). */
+  stop(): Promise<unknown> {
+    this.cancelled = true;
+    return this.chain;
+  }
+}
+
+async function stageCsv(store: Store, file: BatchFile, table: string, errTable: string, work: () => string, ahead?: Promise<string>): Promise<CsvEncoding> {
   let encoding = detectEncoding(file.path);
   const attempt = async (path: string): Promise<boolean> => {
     const header = readCsvHeader(path);
@@ -68,8 +102,9 @@ async function stageCsv(store: Store, file: BatchFile, table: string, errTable: 
   // Not UTF-8 (from the sample, or later in the file): GB18030/GBK, transcoded to a temporary UTF-8 copy.
   await store.run(`DROP TABLE IF EXISTS ${table}`);
   encoding = 'gb18030';
-  const utf8 = join(work(), `${file.name}.utf8.csv`);
-  await transcodeToUtf8(file.path, utf8);
+  let utf8 = join(work(), `${file.name}.utf8.csv`);
+  if (ahead) utf8 = await ahead;
+  else await transcodeToUtf8(file.path, utf8);
   try {
     if (!(await attempt(utf8))) throw new IngestError(`${file.name}: 文件编码无法识别 cannot decode the file as UTF-8 or GB18030`);
   } finally {
@@ -93,8 +128,14 @@ export async function stageFiles(
   let workDir: string | null = null;
   const work = () => (workDir ??= mkdtempSync(join(tmpdir(), 'fw-ingest-')));
   const staged: StagedFile[] = [];
+  const transcodes = new TranscodesAhead(work);
+  // Smallest files first: the largest GB18030 file is transcoded while the others are read.
+  const order = [...files.entries()].sort(([i, a], [j, b]) => statSync(a.path).size - statSync(b.path).size || i - j);
+  for (const [index, file] of order) {
+    if (file.format === 'csv' && detectEncoding(file.path) === 'gb18030') transcodes.start(index, file);
+  }
   try {
-    for (const [index, file] of files.entries()) {
+    for (const [index, file] of order) {
       onFile?.(file, index);
       const table = `_fw_stg_${index}`;
       const errTable = `_fw_csverr_${index}`;
@@ -102,7 +143,7 @@ export async function stageFiles(
       let malformedRows = 0;
       try {
         if (file.format === 'csv') {
-          encoding = await stageCsv(store, file, table, errTable, work);
+          encoding = await stageCsv(store, file, table, errTable, work, transcodes.get(index));
           malformedRows = await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${errTable}`);
         } else if (file.format === 'parquet') {
           // Read in place (checked pass and rejects read the file again): file_row_number gives the row.
@@ -129,9 +170,10 @@ export async function stageFiles(
       });
     }
   } finally {
+    await transcodes.stop();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   }
-  return staged;
+  return staged.sort((a, b) => a.index - b.index);
 }
 
 /** Which source column feeds each contract field: the profile's rename, else the column named like the field. */
