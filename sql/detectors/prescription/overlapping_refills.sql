@@ -23,7 +23,11 @@ timed AS NOT MATERIALIZED (
   -- a line without fee time is dated by its visit's begin: only those lines are joined to their visit
   SELECT fe.*, fe.fee_ocur_time AS t FROM drug_line fe WHERE fe.fee_ocur_time IS NOT NULL
   UNION ALL
-  SELECT fe.*, m.begntime AS t FROM drug_line fe JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id WHERE fe.fee_ocur_time IS NULL
+  SELECT fe.*, m.begntime AS t FROM drug_line fe
+  -- visits are read only when some line lacks its time (else the join would still hash every visit)
+  JOIN (SELECT mdtrt_id, begntime FROM clean_mdtrt WHERE EXISTS (SELECT 1 FROM clean_fee WHERE fee_ocur_time IS NULL)) m
+    ON m.mdtrt_id = fe.mdtrt_id
+  WHERE fe.fee_ocur_time IS NULL
 ),
 keyed AS NOT MATERIALIZED (
   -- drug key = 'ingredient:' || ingredient, else 'code:' || med_list_codg; grouped on its parts, built once per fill

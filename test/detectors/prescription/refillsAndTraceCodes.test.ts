@@ -92,6 +92,27 @@ describe('overlapping_refills', () => {
   });
 });
 
+describe('lines without a fee time are dated by their visit', () => {
+  it('overlapping_refills and duplicate_trace_code use the visit begin when fee_ocur_time is missing', async () => {
+    const c = new ClaimFixtures(store);
+    for (const h of ['H1', 'H2', 'H3']) c.provider({ fixmedins_code: h });
+    for (const p of ['PT', 'PU', 'PV']) c.person({ psn_no: p });
+    const amlo = { med_list_codg: AMLODIPINE, prd_days: 28, cnt: 2, pric: 18.5 };
+    ['2026-03-01', '2026-03-05', '2026-03-09'].forEach((d, i) => purchase(c, `T${i + 1}`, 'PT', `H${i + 1}`, d, amlo));
+    const code = '81234567890123456788';
+    purchase(c, 'U1', 'PU', 'H1', '2026-03-02', { med_list_codg: AMBROXOL, prd_days: 5, pric: 15, drug_trac_codg: code }, '41');
+    purchase(c, 'V1', 'PV', 'H2', '2026-03-04', { med_list_codg: AMBROXOL, prd_days: 5, pric: 15, drug_trac_codg: code }, '41');
+    await c.flush();
+    // (the fixture dates a line by its visit when no time is given: take the times away again)
+    await store.run(`UPDATE fee_list_d SET fee_ocur_time = NULL WHERE feedetl_sn IN ('T1-1', 'T2-1', 'T3-1', 'U1-1', 'V1-1')`);
+    const refills = await detectOnce(store, 'overlapping_refills', WINDOW);
+    expect(refills.map((a) => [a.psn_no, a.feedetl_sn, a.measured.first_trigger_date])).toEqual([['PT', ['T1-1', 'T2-1', 'T3-1'], '2026-03-09']]);
+    // lines without any time would not be read at all: the resale is found only through its visit's begin
+    const codes = await detectOnce(store, 'duplicate_trace_code', { from: '2026-03-03', to: '2026-03-31' });
+    expect(codes.map((a) => [a.mdtrt_id, a.feedetl_sn])).toEqual([['V1', ['U1-1', 'V1-1']]]);
+  });
+});
+
 describe('duplicate_trace_code', () => {
   const X1 = '81234567890123456701';
   const X2 = '81234567890123456702';
