@@ -61,19 +61,21 @@ export async function setLevelChecks(store: Store, table: ContractTableName, chk
   await store.run(`CREATE OR REPLACE TEMP TABLE _fw_drop AS SELECT DISTINCT (_fi::BIGINT << 40) + _rid AS _seq FROM ${rej} WHERE severity = 'error'`);
 }
 
+/** Lists of at most this many rejected rows are written into the merge as constants (see acceptedRowsSql). */
+const DROP_LIST_MAX = 256;
+
 /**
- * Runs inserts into a table without keeping the source order: with preserve_insertion_order on, an insert fed
- * by a join (the anti-join on rejected rows) runs as a single-threaded plain append; off, DuckDB writes row
- * groups in parallel. Row numbers never come from the table's physical order (they come from staging).
+ * How the merge leaves out the batch's rows with errors (`_fw_drop`): nothing when there are none, a NOT IN list
+ * of constants when there are few, else an anti-join. Measured on 1 M fee lines: an insert fed by an anti-join
+ * (or by NOT IN a subquery) runs on about one thread, 2.5 s, against 1.5 s for the plain insert; 100 constants
+ * cost nothing, 1,000 about 0.4 s. (preserve_insertion_order off made every one of these inserts slower.)
  */
-async function unorderedInserts<T>(store: Store, fn: () => Promise<T>): Promise<T> {
-  const before = await store.scalar<boolean>(`SELECT current_setting('preserve_insertion_order')`);
-  await store.run('SET preserve_insertion_order = false');
-  try {
-    return await fn();
-  } finally {
-    await store.run(`SET preserve_insertion_order = ${before ? 'true' : 'false'}`);
-  }
+async function acceptedRowsSql(store: Store): Promise<string> {
+  const n = await count(store, 'SELECT count(*) FROM _fw_drop');
+  if (n === 0) return '';
+  if (n > DROP_LIST_MAX) return 'ANTI JOIN _fw_drop d ON d._seq = c._seq';
+  const seqs = await store.all<{ s: string }>('SELECT _seq::VARCHAR AS s FROM _fw_drop ORDER BY _seq');
+  return `WHERE c._seq NOT IN (${seqs.map((r) => r.s).join(', ')})`;
 }
 
 async function count(store: Store, sql: string): Promise<number> {
@@ -92,7 +94,7 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   const b = sqlString(batchId);
   const parts: string[] = [];
   if (chk) {
-    parts.push(`SELECT ${cols}, row_hash, 'batch' AS _src FROM ${typedView(table)} c ANTI JOIN _fw_drop d ON d._seq = c._seq`);
+    parts.push(`SELECT ${cols}, row_hash, 'batch' AS _src FROM ${typedView(table)} c ${await acceptedRowsSql(store)}`);
   }
   let resolved = 0;
   let superseded = 0;
@@ -127,19 +129,17 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   const targetEmpty = (await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
   if (targetEmpty) {
     // Fast path (first load): every candidate is new; no copy, straight into the table.
-    await unorderedInserts(store, () => store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`));
+    await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`);
     if (chk) counts.loaded = await count(store, `SELECT count(*) FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`);
     return counts;
   }
   const changed = `(SELECT ${def.key.map(ident).join(', ')} FROM _fw_merge WHERE _cls = 2)`;
-  await unorderedInserts(store, async () => {
-    await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS
-      SELECT c.*, CASE WHEN t.row_hash IS NULL THEN 0 WHEN t.row_hash = c.row_hash THEN 1 ELSE 2 END AS _cls
-      FROM (${candidates}) c LEFT JOIN (SELECT ${def.key.map(ident).join(', ')}, row_hash FROM ${table}) t ON ${keyEq(def.key, 't', 'c')}`);
-    await store.run(`INSERT INTO ${table}_history SELECT t.*, ${b}, now() FROM ${table} t SEMI JOIN ${changed} m ON ${keyEq(def.key, 't', 'm')}`);
-    await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
-    await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM _fw_merge WHERE _cls <> 1`);
-  });
+  await store.run(`CREATE OR REPLACE TEMP TABLE _fw_merge AS
+    SELECT c.*, CASE WHEN t.row_hash IS NULL THEN 0 WHEN t.row_hash = c.row_hash THEN 1 ELSE 2 END AS _cls
+    FROM (${candidates}) c LEFT JOIN (SELECT ${def.key.map(ident).join(', ')}, row_hash FROM ${table}) t ON ${keyEq(def.key, 't', 'c')}`);
+  await store.run(`INSERT INTO ${table}_history SELECT t.*, ${b}, now() FROM ${table} t SEMI JOIN ${changed} m ON ${keyEq(def.key, 't', 'm')}`);
+  await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
+  await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM _fw_merge WHERE _cls <> 1`);
   const byClass = await store.all<{ _src: string; _cls: number; n: number }>(`SELECT _src, _cls, count(*)::BIGINT AS n FROM _fw_merge GROUP BY ALL`);
   for (const r of byClass) {
     if (r._src !== 'batch') continue;

@@ -141,6 +141,26 @@ describe('ingest validation', () => {
     ]);
   });
 
+  it('holds back every error row whether few or many (the merge lists up to 256 as constants, anti-joins more)', async () => {
+    for (const bad of [3, 300]) {
+      const s = await tempStore();
+      const d = tempDir('fw-batch-');
+      cleanups.push(s.cleanup, d.cleanup);
+      writeCsv(d.dir, 'psn_info.csv', [person()]);
+      writeCsv(d.dir, 'fixmedins.csv', [provider()]);
+      writeCsv(d.dir, 'mdtrt_d.csv', [visit()]);
+      writeCsv(d.dir, 'setl_d.csv', [settlement()]);
+      // good rows G0–G4 between and after the bad rows B0…
+      const rows = Array.from({ length: bad }, (_, i) => fee({ feedetl_sn: `B${i}`, cnt: 'x' }));
+      for (let g = 0; g < 5; g++) rows.splice(g * Math.floor(bad / 5) + g, 0, fee({ feedetl_sn: `G${g}` }));
+      writeCsv(d.dir, 'fee_list_d.csv', rows);
+      const sum = await ingestBatch(s.store, d.dir);
+      expect(sum.tables.fee_list_d).toMatchObject({ read: bad + 5, loaded: 5, rejected: bad });
+      const loaded = await s.store.all<{ feedetl_sn: string }>(`SELECT feedetl_sn FROM fee_list_d ORDER BY feedetl_sn`);
+      expect(loaded.map((r) => r.feedetl_sn)).toEqual(['G0', 'G1', 'G2', 'G3', 'G4']);
+    }
+  });
+
   it('GB 11643 macro: accepts an X check character, rejects a wrong check digit and a short number', async () => {
     const s = await tempStore();
     cleanups.push(s.cleanup);
