@@ -20,7 +20,7 @@ offending AS (
          fe.det_item_fee_sumamt, coalesce(fe.fee_ocur_time, m.begntime)::DATE AS fee_date,
          m.psn_no, m.fixmedins_code, m.med_type, f.admdvs, fe.max_days_supply, p.tolerance_days
   FROM long_line fe
-  JOIN (SELECT * FROM clean_mdtrt SEMI JOIN long_line l USING (mdtrt_id)) m ON m.mdtrt_id = fe.mdtrt_id
+  JOIN clean_mdtrt m ON m.mdtrt_id = fe.mdtrt_id
   JOIN fixmedins f ON f.fixmedins_code = m.fixmedins_code
   JOIN params p ON p.admdvs = f.admdvs
   WHERE fe.prd_days > fe.max_days_supply + p.tolerance_days
