@@ -8,6 +8,7 @@
  * - `clean_setl`, `clean_mdtrt`, `clean_fee`: setl_d / mdtrt_d / fee_list_d with reversed settlements
  *   (refd_setl_flag = 1, their offset rows with init_setl_id, and the fee lines of both) left out.
  *   Visits whose every settlement is reversed are left out too.
+ * - `clean_fee_timed`: clean_fee plus `t` TIMESTAMP, the fee time, or the visit's begin for a line without one.
  * - `params`: one row per pooling region (`admdvs` VARCHAR) with one typed column per parameter of the
  *   detector, holding the effective value for that region (defaults overridden by fundwatch.config.json).
  *   Join it on the hit's region: `JOIN params p ON p.admdvs = f.admdvs`.

@@ -1,7 +1,8 @@
 import type { Store } from '../store/store.ts';
 
 /**
- * TEMP views the detector SQL reads (detectors/types.ts): the contract tables with reversals left out.
+ * TEMP views the detector SQL reads (detectors/types.ts): the contract tables with reversals left out, and
+ * `clean_fee_timed` (clean fee lines with `t`, the fee time or else the visit's begin).
  * A settlement is reversed when `refd_setl_flag = 1`, when it is an offset row (`init_setl_id` set), or when
  * an offset row points at it. Fee lines of reversed settlements go too, and so do visits whose every
  * settlement is reversed. `reversed_setl` is a TEMP table (small) so the views stay cheap.
@@ -19,6 +20,15 @@ export async function createCleanViews(store: Store): Promise<void> {
     HAVING bool_and(setl_id IN (SELECT setl_id FROM reversed_setl))`);
   await store.run(`CREATE OR REPLACE TEMP VIEW clean_mdtrt AS
     SELECT m.* FROM mdtrt_d m ANTI JOIN reversed_visit r ON r.mdtrt_id = m.mdtrt_id`);
+  // A line without fee time is dated by its visit's begin. Visits are read only when some line lacks its time:
+  // joined unconditionally, DuckDB hashes every visit (estimated small behind the anti-join) for no row.
+  await store.run(`CREATE OR REPLACE TEMP VIEW clean_fee_timed AS
+    SELECT f.*, f.fee_ocur_time AS t FROM clean_fee f WHERE f.fee_ocur_time IS NOT NULL
+    UNION ALL
+    SELECT f.*, m.begntime AS t FROM clean_fee f
+    JOIN (SELECT mdtrt_id, begntime FROM clean_mdtrt WHERE EXISTS (SELECT 1 FROM clean_fee WHERE fee_ocur_time IS NULL)) m
+      ON m.mdtrt_id = f.mdtrt_id
+    WHERE f.fee_ocur_time IS NULL`);
 }
 
 /**

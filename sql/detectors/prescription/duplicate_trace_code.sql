@@ -6,23 +6,13 @@
 -- repeats too). One hit per visit holding a repeated sale: feedetl_sn = its repeating line(s) plus the line(s) of
 -- the earlier sales of the same codes; amount at risk = Σ det_item_fee_sumamt of the repeating lines.
 -- Only codes occurring at least twice can repeat, so the ordered window runs over those codes alone.
-WITH timed AS (
-  -- a line without fee time is dated by its visit's begin: only those lines are joined to their visit
-  SELECT fe.*, fe.fee_ocur_time AS t FROM clean_fee fe WHERE fe.fee_ocur_time IS NOT NULL
-  UNION ALL
-  SELECT fe.*, m.begntime AS t FROM clean_fee fe
-  -- visits are read only when some line lacks its time (else the join would still hash every visit)
-  JOIN (SELECT mdtrt_id, begntime FROM clean_mdtrt WHERE EXISTS (SELECT 1 FROM clean_fee WHERE fee_ocur_time IS NULL)) m
-    ON m.mdtrt_id = fe.mdtrt_id
-  WHERE fe.fee_ocur_time IS NULL
-),
-src AS (
+WITH src AS (
   -- the codes of a line, trimmed only when the line holds a space (most lines hold none, and trim copies each code)
   SELECT fe.feedetl_sn, fe.mdtrt_id, fe.setl_id, fe.t, fe.det_item_fee_sumamt,
          CASE WHEN coalesce(fe.cnt, 0) < 0 OR coalesce(fe.det_item_fee_sumamt, 0) < 0 THEN -1 ELSE 1 END AS sign,
          CASE WHEN contains(fe.drug_trac_codg, ' ') THEN list_transform(string_split(fe.drug_trac_codg, ','), lambda c: trim(c))
               ELSE string_split(fe.drug_trac_codg, ',') END AS codes
-  FROM timed fe
+  FROM clean_fee_timed fe
   WHERE fe.drug_trac_codg IS NOT NULL AND fe.t >= $scan_from::DATE
 ),
 occ AS (

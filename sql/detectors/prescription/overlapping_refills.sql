@@ -15,24 +15,14 @@ WITH cat AS (
   WHERE ingredient IS NOT NULL AND trim(ingredient) <> '' GROUP BY med_list_codg
 ),
 drug_line AS NOT MATERIALIZED (
-  SELECT feedetl_sn, mdtrt_id, psn_no, fixmedins_code, med_list_codg, hilist_name, prd_days, cnt, det_item_fee_sumamt, fee_ocur_time
-  FROM clean_fee
+  SELECT feedetl_sn, mdtrt_id, psn_no, fixmedins_code, med_list_codg, hilist_name, prd_days, cnt, det_item_fee_sumamt, t
+  FROM clean_fee_timed
   WHERE (list_type IN ('101', '102') OR med_chrgitm_type IN ('09', '10', '11')) AND prd_days > 0 AND psn_no IS NOT NULL
-),
-timed AS NOT MATERIALIZED (
-  -- a line without fee time is dated by its visit's begin: only those lines are joined to their visit
-  SELECT fe.*, fe.fee_ocur_time AS t FROM drug_line fe WHERE fe.fee_ocur_time IS NOT NULL
-  UNION ALL
-  SELECT fe.*, m.begntime AS t FROM drug_line fe
-  -- visits are read only when some line lacks its time (else the join would still hash every visit)
-  JOIN (SELECT mdtrt_id, begntime FROM clean_mdtrt WHERE EXISTS (SELECT 1 FROM clean_fee WHERE fee_ocur_time IS NULL)) m
-    ON m.mdtrt_id = fe.mdtrt_id
-  WHERE fe.fee_ocur_time IS NULL
 ),
 keyed AS NOT MATERIALIZED (
   -- drug key = 'ingredient:' || ingredient, else 'code:' || med_list_codg; grouped on its parts, built once per fill
   SELECT fe.*, c.ingredient, CASE WHEN c.ingredient IS NULL THEN fe.med_list_codg END AS code
-  FROM timed fe
+  FROM drug_line fe
   LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
   WHERE fe.t >= $scan_from::DATE
 ),
@@ -128,10 +118,8 @@ evidence_fill AS (
 evidence_line AS (
   -- the lines of the triggering fills and of the prior fills they were compared with, read again for those
   -- few visits only (no line lists carried through the fills)
-  SELECT fe.feedetl_sn, fe.psn_no, fe.mdtrt_id, fe.hilist_name, coalesce('ingredient:' || c.ingredient, 'code:' || fe.med_list_codg) AS drug_key
-  FROM timed fe
-  LEFT JOIN cat c ON c.med_list_codg = fe.med_list_codg
-  WHERE fe.t >= $scan_from::DATE AND fe.mdtrt_id IN (SELECT mdtrt_id FROM evidence_fill)
+  SELECT feedetl_sn, psn_no, mdtrt_id, hilist_name, coalesce('ingredient:' || ingredient, 'code:' || code) AS drug_key
+  FROM keyed WHERE mdtrt_id IN (SELECT mdtrt_id FROM evidence_fill)
 ),
 evidence AS (
   SELECT n.psn_no, n.drug_key, list_sort(list_distinct(list(l.feedetl_sn))) AS feedetl_sn, any_value(l.hilist_name) AS hilist_name
