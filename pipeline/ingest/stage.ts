@@ -84,8 +84,11 @@ class TranscodesAhead {
   }
 }
 
-async function stageCsv(store: Store, file: BatchFile, table: string, errTable: string, work: () => string, ahead?: Promise<string>): Promise<CsvEncoding> {
-  let encoding = detectEncoding(file.path);
+/** `detected`: detectEncoding of the file; `ahead`: its UTF-8 copy when already being transcoded (TranscodesAhead). */
+async function stageCsv(
+  store: Store, file: BatchFile, table: string, errTable: string, work: () => string, detected: CsvEncoding, ahead?: Promise<string>,
+): Promise<CsvEncoding> {
+  let encoding = detected;
   const attempt = async (path: string): Promise<boolean> => {
     const header = readCsvHeader(path);
     if (!header) throw new IngestError(`${file.name}: 文件为空，没有表头行 empty file, no header row`);
@@ -131,9 +134,15 @@ export async function stageFiles(
   const transcodes = new TranscodesAhead(work);
   // Smallest files first: the largest GB18030 file is transcoded while the others are read.
   const order = [...files.entries()].sort(([i, a], [j, b]) => statSync(a.path).size - statSync(b.path).size || i - j);
-  for (const [index, file] of order) {
-    if (file.format === 'csv' && detectEncoding(file.path) === 'gb18030') transcodes.start(index, file);
-  }
+  const encodingOf = (f: BatchFile): CsvEncoding => {
+    try {
+      return detectEncoding(f.path);
+    } catch (err) {
+      throw new IngestError(`${f.name}: 无法读取文件 cannot read file (csv): ${firstLine(err)}`);
+    }
+  };
+  const encodings = new Map(order.filter(([, f]) => f.format === 'csv').map(([index, f]) => [index, encodingOf(f)]));
+  for (const [index, file] of order) if (encodings.get(index) === 'gb18030') transcodes.start(index, file);
   try {
     for (const [index, file] of order) {
       onFile?.(file, index);
@@ -143,7 +152,7 @@ export async function stageFiles(
       let malformedRows = 0;
       try {
         if (file.format === 'csv') {
-          encoding = await stageCsv(store, file, table, errTable, work, transcodes.get(index));
+          encoding = await stageCsv(store, file, table, errTable, work, encodings.get(index)!, transcodes.get(index));
           malformedRows = await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${errTable}`);
         } else if (file.format === 'parquet') {
           // Read in place (checked pass and rejects read the file again): file_row_number gives the row.
