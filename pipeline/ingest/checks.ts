@@ -120,22 +120,24 @@ export async function checkTable(store: Store, table: ContractTableName, files: 
     const types = files.map((f) => nativeType(f, fd));
     return types[0] !== null && types.every((t) => t === types[0]);
   }).map((fd) => fd.name));
-  const perFile = files.map((f) => {
+  /** The file's rows with its typed contract fields (`_s_`/`_t_` columns); `raw` also passes every source column on as `_r_<i>`. */
+  const perFile = (f: StagedFile, source: string, raw: boolean) => {
     const cols = def.fields.flatMap((fd) => {
       const source = f.fieldSource[fd.name];
       if (allNative.has(fd.name)) {
         return [`s.${ident(source!)} AS ${src(fd.name)}`, `TRY_CAST(s.${ident(source!)} AS ${sqlType(fd.type)}) AS ${typedCol(fd.name)}`];
       }
-      const raw = source === undefined ? 'NULL::VARCHAR' : textSql(`CAST(s.${ident(source)} AS VARCHAR)`);
-      const text = valueMapSql(raw, values[fd.name]);
+      const rawText = source === undefined ? 'NULL::VARCHAR' : textSql(`CAST(s.${ident(source)} AS VARCHAR)`);
+      const text = valueMapSql(rawText, values[fd.name]);
       const out = [`${text} AS ${src(fd.name)}`];
       if (fd.type !== 'varchar') {
         out.push(`${nativeType(f, fd) ? `TRY_CAST(s.${ident(source!)} AS ${sqlType(fd.type)})` : typedSql(fd, text)} AS ${typedCol(fd.name)}`);
       }
       return out;
     });
-    return `SELECT ${f.index} AS _fi, s.${f.rowIdColumn} AS _rid, ${rowNumberSql(f)} AS _row, ${cols.join(', ')} FROM ${f.source} s`;
-  });
+    if (raw) cols.push(...f.columns.map((c, i) => `s.${ident(c)} AS _r_${i}`));
+    return `SELECT ${f.index} AS _fi, s.${f.rowIdColumn} AS _rid, ${rowNumberSql(f)} AS _row, ${cols.join(', ')} FROM ${source} s`;
+  };
   const typed = def.fields.map((f) => `${f.type === 'varchar' ? src(f.name) : typedCol(f.name)} AS ${ident(f.name)}`).join(', ');
   let reversal = 'false';
   let join = '';
@@ -149,19 +151,23 @@ export async function checkTable(store: Store, table: ContractTableName, files: 
   const anyIssue = checks.map((c) => `COALESCE(${c.when}, false)`).join(' OR ');
   const issues = `CASE WHEN ${anyIssue} THEN list_filter([${checks.map(issue).join(', ')}], lambda x: x IS NOT NULL) END`;
   const names = def.fields.map((f) => ident(f.name));
-  const union = perFile.join('\nUNION ALL\n');
   // The typed rows as a view, not a table: the merge reads the source again instead of a wide 10 M-row copy.
   await store.run(`CREATE OR REPLACE TEMP VIEW ${typedView(table)} AS
     SELECT _fi, _rid, _row, (_fi::BIGINT << 40) + _rid AS _seq, ${names.join(', ')}, hash(${names.join(', ')}) AS row_hash
-    FROM (SELECT l1.*, ${typed} FROM (${union}) l1) l2`);
-  // The checked table keeps only what set-level checks need: keys, parent links, reversal marks, findings.
+    FROM (SELECT l1.*, ${typed} FROM (${files.map((f) => perFile(f, f.source, false)).join('\nUNION ALL\n')}) l1) l2`);
+  // The checked table keeps only what set-level checks need: keys, parent links, reversal marks, findings, and
+  // the row as read (JSON) for rows with a finding, so that writing rejects need not read the file once more.
   const narrow = [...new Set([...def.key, ...def.parents.flatMap((p) => p.fields), ...(table === 'setl_d' ? ['refd_setl_flag', 'init_setl_id'] : [])])].map(ident);
+  const checked = files.map((f) => {
+    const rawJson = `to_json(struct_pack(${f.columns.map((c, i) => `${ident(c)} := _r_${i}`).join(', ')}))`;
+    return `SELECT _fi, _rid, _row, _seq, ${narrow.join(', ')}, issues, CASE WHEN issues IS NOT NULL THEN ${rawJson} END AS _raw FROM (
+      SELECT *, (_fi::BIGINT << 40) + _rid AS _seq, ${issues} AS issues
+      FROM (SELECT l1.*, ${typed}, ${reversal} AS _reversal FROM (${perFile(f, f.checkSource, true)}) l1 ${join}) l2)`;
+  });
   const chk = `_fw_chk_${table}`;
   await store.run(`CREATE OR REPLACE TEMP TABLE ${chk} AS
     SELECT *, COALESCE(list_contains(list_transform(issues, lambda x: x.severity), 'error'), false) AS _err FROM (
-      SELECT _fi, _rid, _row, (_fi::BIGINT << 40) + _rid AS _seq, ${narrow.join(', ')}, ${issues} AS issues
-      FROM (SELECT l1.*, ${typed}, ${reversal} AS _reversal FROM (${union}) l1 ${join}) l2
-    )`);
+      ${checked.join('\nUNION ALL\n')})`);
   return chk;
 }
 

@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { readFileHead } from './encoding.ts';
 
 /**
@@ -64,12 +65,13 @@ function headerDelimiter(record: string): string {
 }
 
 /**
- * Reads the header of a UTF-8 CSV file. Column names are kept as written (trimmed); an empty name becomes
+ * Reads the header of a CSV file (UTF-8, or GB18030 when `encoding` says so). Column names are kept as written (trimmed); an empty name becomes
  * `column<i>` and a repeated one gets `_<n>` appended, so each staging column has its own name. Null when the
  * file has no header record at all.
  */
-export function readCsvHeader(path: string): CsvHeader | null {
-  const record = headerRecord(readFileHead(path, HEADER_SAMPLE).toString('utf8'));
+export function readCsvHeader(path: string, encoding: 'utf-8' | 'gb18030' = 'utf-8'): CsvHeader | null {
+  const head = readFileHead(path, HEADER_SAMPLE);
+  const record = headerRecord(encoding === 'gb18030' ? iconv.decode(head, 'gb18030') : head.toString('utf8'));
   if (record.trim() === '') return null;
   const delim = headerDelimiter(record);
   const seen = new Map<string, number>();

@@ -4,11 +4,11 @@ import type { FundwatchConfig } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { CERTNO_MACRO, checkTable } from './checks.ts';
 import { IngestError, sqlString } from './errors.ts';
-import { batchContentHash, listBatchFiles } from './files.ts';
+import { batchContentHash, listBatchFiles, type BatchFile } from './files.ts';
 import { EMPTY_MAPPING, loadMapping, parseMapping, type MappingProfile } from './mapping.ts';
 import { createRejectTable, keepPending, mergeTable, setLevelChecks } from './merge.ts';
 import { rejectCounts, rejectSamples, topReasons, writeMalformedRows, writeRejects, type RejectSample } from './rejects.ts';
-import { stageFiles, type StagedFile } from './stage.ts';
+import { countCsvRows, IngestWorkDir, stageFiles, type StagedFile, type Staging } from './stage.ts';
 import { startPhase } from './timing.ts';
 
 export interface TableSummary {
@@ -99,18 +99,22 @@ export async function ingestBatch(store: Store, dir: string, opts: IngestOptions
     }
     await dropWorkTables(store);
     const started = new Date();
+    const work = new IngestWorkDir();
+    let staging: Staging | null = null;
     let inTransaction = false;
     try {
-      // Staging (temporary tables only) runs before the transaction: rows appended inside a transaction get
-      // provisional rowids, and the staging rowid is what gives each row its number in the file.
+      // Staging runs before the transaction: Arrow files go into temporary tables (rows appended inside a
+      // transaction get provisional rowids, and the rowid gives each row its number in the file); CSV files get
+      // numbered UTF-8 copies, written in the background while the tables whose files are ready are checked.
       await store.run(CERTNO_MACRO);
       const stagingDone = startPhase();
-      const staged = await stageFiles(store, files, mapping, (f, i) => opts.onProgress?.({ phase: 'read', file: f.name, index: i, files: files.length }));
-      await store.run(`CREATE OR REPLACE TEMP TABLE _fw_files AS SELECT * FROM (VALUES ${staged.map((f) => `(${f.index}, ${sqlString(f.name)})`).join(', ')}) v(fi, name)`);
+      staging = await stageFiles(store, files, mapping, work, (f, i) => opts.onProgress?.({ phase: 'read', file: f.name, index: i, files: files.length }));
+      await store.run(`CREATE OR REPLACE TEMP TABLE _fw_files AS SELECT * FROM (VALUES ${files.map((f, i) => `(${i}, ${sqlString(f.name)})`).join(', ')}) v(fi, name)`);
       stagingDone('staging');
       // The typed/checked pass writes temporary tables only, so it too runs before the transaction (scans of
       // temporary tables created inside a transaction are markedly slower).
-      const checked = await checkAll(store, staged, mapping, tolerance, opts.onProgress);
+      const checked = await checkAll(store, files, staging, mapping, tolerance, opts.onProgress);
+      const staged = await Promise.all(files.map((_, i) => staging!.ready(i)));
       await store.run('BEGIN TRANSACTION');
       inTransaction = true;
       const summary = await loadBatch(store, sourceDir, staged, checked, batchId, { failAfterFirst, onProgress: opts.onProgress });
@@ -135,15 +139,20 @@ export async function ingestBatch(store: Store, dir: string, opts: IngestOptions
         [batchId, sourceDir, started.toISOString(), JSON.stringify(files.map((f) => ({ file: f.name, table: f.table, format: f.format }))), mapping.source || null, message],
       ).catch(() => undefined);
       throw err instanceof IngestError ? err : new IngestError(`导入失败 ingest failed: ${message}`);
+    } finally {
+      await staging?.stop();
+      work.remove();
     }
   });
 }
 
 /** Row-level checks of every table with files, parents first: `_fw_chk_<table>` per table. */
-async function checkAll(store: Store, staged: StagedFile[], mapping: MappingProfile, tolerance: number, onProgress?: (p: IngestProgress) => void): Promise<Partial<Record<ContractTableName, string>>> {
+async function checkAll(store: Store, files: BatchFile[], staging: Staging, mapping: MappingProfile, tolerance: number, onProgress?: (p: IngestProgress) => void): Promise<Partial<Record<ContractTableName, string>>> {
   const out: Partial<Record<ContractTableName, string>> = {};
   for (const table of CONTRACT_TABLES) {
-    const mine = staged.filter((f) => f.table === table);
+    const waited = startPhase();
+    const mine = await Promise.all(files.flatMap((f, i) => (f.table === table ? [staging.ready(i)] : [])));
+    if (mine.length > 0) waited(`  ${table} files ready`);
     if (mine.length === 0) continue;
     onProgress?.({ phase: 'check', table });
     if (table === 'fee_list_d') {
@@ -156,6 +165,7 @@ async function checkAll(store: Store, staged: StagedFile[], mapping: MappingProf
     }
     const done = startPhase();
     out[table] = await checkTable(store, table, mine, mapping, { amountTolerance: tolerance });
+    for (const f of mine) await countCsvRows(store, f);
     done(`  ${table} check`);
   }
   return out;
@@ -208,7 +218,7 @@ async function loadTable(store: Store, table: ContractTableName, files: StagedFi
   if (chk) {
     done = startPhase();
     await keepPending(store, table, chk, rej, batchId);
-    await writeRejects(store, table, rej, files, batchId);
+    await writeRejects(store, table, rej, chk, files, batchId);
     done(`  ${table} rejects`);
     for (const f of files) await writeMalformedRows(store, f, batchId);
     if (TABLES_WITH_PARENTS.includes(table)) pending = Number(await store.scalar(`SELECT count(*) FROM ${table}_pending WHERE batch_id = $1`, [batchId]));

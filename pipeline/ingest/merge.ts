@@ -1,6 +1,6 @@
 import { CONTRACT, type ContractTableName } from '../contract.ts';
 import type { Store } from '../store/store.ts';
-import { ident, sqlString } from './errors.ts';
+import { IngestError, ident, sqlString } from './errors.ts';
 import { typedView } from './checks.ts';
 
 /**
@@ -78,6 +78,16 @@ async function acceptedRowsSql(store: Store): Promise<string> {
   return `WHERE c._seq NOT IN (${seqs.map((r) => r.s).join(', ')})`;
 }
 
+/**
+ * The merge reads a CSV file a second time (its numbered copy; checks.ts read it first): the rows it takes must
+ * be exactly the rows the checks accepted, or the batch fails (and rolls back) rather than lose a row silently.
+ */
+function sameRowsAsChecked(table: ContractTableName, accepted: number, merged: number): void {
+  if (accepted !== merged) {
+    throw new IngestError(`${table}: 合并读到的行数与检查时不同 the merge read ${merged} accepted rows, the checks ${accepted}; 批次未导入 batch not loaded`);
+  }
+}
+
 async function count(store: Store, sql: string): Promise<number> {
   return Number(await store.scalar(sql));
 }
@@ -127,10 +137,12 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   if (parts.length === 0) return counts;
   const candidates = parts.join('\nUNION ALL\n');
   const targetEmpty = (await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
+  const accepted = chk ? await count(store, `SELECT count(*) FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`) : 0;
   if (targetEmpty) {
     // Fast path (first load): every candidate is new; no copy, straight into the table.
-    await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`);
-    if (chk) counts.loaded = await count(store, `SELECT count(*) FROM ${chk} c ANTI JOIN _fw_drop d ON d._seq = c._seq WHERE NOT c._err`);
+    const inserted = await count(store, `INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM (${candidates})`);
+    sameRowsAsChecked(table, accepted, inserted - resolved);
+    counts.loaded = accepted;
     return counts;
   }
   const changed = `(SELECT ${def.key.map(ident).join(', ')} FROM _fw_merge WHERE _cls = 2)`;
@@ -141,6 +153,7 @@ export async function mergeTable(store: Store, table: ContractTableName, chk: st
   await store.run(`DELETE FROM ${table} USING ${changed} m WHERE ${keyEq(def.key, table, 'm')}`);
   await store.run(`INSERT INTO ${table} (${cols}, batch_id, row_hash) SELECT ${cols}, ${b}, row_hash FROM _fw_merge WHERE _cls <> 1`);
   const byClass = await store.all<{ _src: string; _cls: number; n: number }>(`SELECT _src, _cls, count(*)::BIGINT AS n FROM _fw_merge GROUP BY ALL`);
+  sameRowsAsChecked(table, accepted, byClass.filter((r) => r._src === 'batch').reduce((n, r) => n + Number(r.n), 0));
   for (const r of byClass) {
     if (r._src !== 'batch') continue;
     if (r._cls === 0) counts.loaded = r.n;

@@ -5,25 +5,43 @@ import { rawJsonSql, type StagedFile } from './stage.ts';
 
 /**
  * Writes a table's findings to `rejects`, one row per finding, with `raw` = the row as read (all source
- * columns under their source names, JSON), joined back from the file's staging table by rowid.
+ * columns under their source names, JSON): kept by the checks for rows with a row-level finding (`chk._raw`),
+ * read from the file again only for rows with set-level findings alone (duplicates, orphans).
  */
-export async function writeRejects(store: Store, table: ContractTableName, rej: string, files: StagedFile[], batchId: string): Promise<void> {
+export async function writeRejects(store: Store, table: ContractTableName, rej: string, chk: string, files: StagedFile[], batchId: string): Promise<void> {
+  if (Number(await store.scalar(`SELECT count(*) FROM (SELECT 1 FROM ${rej} LIMIT 1)`)) === 0) return;
+  await store.run(`CREATE OR REPLACE TEMP TABLE _fw_rej_raw AS
+    SELECT r.*, c._raw AS raw FROM ${rej} r LEFT JOIN (SELECT _seq, _raw FROM ${chk} WHERE _raw IS NOT NULL) c ON c._seq = (r._fi::BIGINT << 40) + r._rid`);
   for (const f of files) {
-    if (Number(await store.scalar(`SELECT count(*) FROM ${rej} WHERE _fi = ${f.index}`)) === 0) continue;
-    await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
-      SELECT ${sqlString(batchId)}, ${sqlString(table)}, ${sqlString(f.name)}, r._row, r.field, r.reason_code, r.severity, r.message, ${rawJsonSql(f)}, r.status
-      FROM ${rej} r JOIN ${f.source} s ON s.${f.rowIdColumn} = r._rid
-      WHERE r._fi = ${f.index}
-      ORDER BY r._row`);
+    const missing = `SELECT DISTINCT _rid FROM _fw_rej_raw WHERE _fi = ${f.index} AND raw IS NULL`;
+    if (Number(await store.scalar(`SELECT count(*) FROM (${missing})`)) === 0) continue;
+    await store.run(`UPDATE _fw_rej_raw SET raw = x.raw
+      FROM (SELECT s.${f.rowIdColumn} AS _rid, ${rawJsonSql(f)} AS raw FROM ${f.source} s SEMI JOIN (${missing}) m ON m._rid = s.${f.rowIdColumn}) x
+      WHERE _fw_rej_raw._fi = ${f.index} AND _fw_rej_raw._rid = x._rid`);
   }
+  await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
+    SELECT ${sqlString(batchId)}, ${sqlString(table)}, f.name, r._row, r.field, r.reason_code, r.severity, r.message, r.raw, r.status
+    FROM _fw_rej_raw r JOIN _fw_files f ON f.fi = r._fi
+    ORDER BY r._fi, r._row`);
+  await store.run('DROP TABLE _fw_rej_raw');
 }
 
-/** CSV rows DuckDB could not split into the header's columns: `bad_row` errors, raw = the line as read. */
+// DuckDB counts the copy's record-number column in its message; the user's file has one column less.
+const COLUMN_COUNTS_WITHOUT_NUMBER = `CASE WHEN regexp_matches(error_message, 'Expected Number of Columns: [0-9]+ Found: [0-9]+')
+  THEN regexp_replace(error_message, 'Expected Number of Columns: [0-9]+ Found: [0-9]+', 'Expected Number of Columns: '
+    || (regexp_extract(error_message, 'Expected Number of Columns: ([0-9]+)', 1)::BIGINT - 1)::VARCHAR || ' Found: '
+    || (regexp_extract(error_message, 'Expected Number of Columns: [0-9]+ Found: ([0-9]+)', 1)::BIGINT - 1)::VARCHAR)
+  ELSE error_message END`;
+
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** CSV rows DuckDB could not split into the header's columns: `bad_row` errors, raw = the line as read (without
+ *  the record number the copy put in front). */
 export async function writeMalformedRows(store: Store, f: StagedFile, batchId: string): Promise<void> {
   if (!f.malformedTable || f.malformedRows === 0) return;
   await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
     SELECT ${sqlString(batchId)}, ${sqlString(f.table)}, ${sqlString(f.name)}, line - 1, column_name, 'bad_row', 'error',
-      'CSV 行格式错误 malformed CSV row: ' || error_message, json_object('csv_line', csv_line), 'final'
+      'CSV 行格式错误 malformed CSV row: ' || ${COLUMN_COUNTS_WITHOUT_NUMBER}, json_object('csv_line', regexp_replace(csv_line, ${sqlString(`^[0-9]+${escapeRegex(f.delim!)}`)}, '')), 'final'
     FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY error_type IN ('INVALID UNICODE', 'INVALID ENCODING'), column_idx) AS k
           FROM ${f.malformedTable}) WHERE k = 1
     ORDER BY line`);

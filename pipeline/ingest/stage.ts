@@ -5,115 +5,137 @@ import type { Store } from '../store/store.ts';
 import { fieldNames } from '../contract.ts';
 import { stageArrow } from './arrow.ts';
 import { readCsvHeader, type CsvHeader } from './csv-header.ts';
-import { detectEncoding, transcodeToUtf8, type CsvEncoding } from './encoding.ts';
+import { detectEncoding, type CsvEncoding } from './encoding.ts';
 import { IngestError, ident, sqlString } from './errors.ts';
+import { NUMBER_COLUMN, NotUtf8Error, writeNumberedCopy } from './numbered-copy.ts';
+import type { BatchFile } from './files.ts';
+import type { MappingProfile } from './mapping.ts';
 
 /** The row as read, as JSON (all source columns under their source names). */
 export function rawJsonSql(f: { columns: string[] }, alias = 's'): string {
   return `to_json(struct_pack(${f.columns.map((c) => `${ident(c)} := ${alias}.${ident(c)}`).join(', ')}))`;
 }
-import type { BatchFile } from './files.ts';
-import type { MappingProfile } from './mapping.ts';
 
-/** One file read into its own staging table, columns exactly as read; rowid follows file order. */
+/**
+ * One file of the batch, ready to be read by the checks and the merge. CSV files are read in place from a
+ * numbered UTF-8 copy (numbered-copy.ts), Parquet files in place, Arrow files from a VARCHAR staging table.
+ */
 export interface StagedFile extends BatchFile {
   index: number;
-  /** What to read the file's rows from: its staging table, or for Parquet the file itself (no copy). */
+  /** What to read the file's rows from: a staging table, or a table function over the file (or its copy). */
   source: string;
+  /** The first read of the file (the checks'): for CSV the one that records malformed rows; else `source`. */
+  checkSource: string;
   /** Column of `source` giving the 0-based position of the row in the file. */
-  rowIdColumn: 'rowid' | 'file_row_number';
+  rowIdColumn: 'rowid' | 'file_row_number' | typeof NUMBER_COLUMN;
   encoding: CsvEncoding | null;
+  /** Rows read (malformed CSV rows not counted); for CSV known once the checks have read the file (`countCsvRows`). */
   rows: number;
   /** Source columns as read. */
   columns: string[];
-  /** Source column → DuckDB type as read (all VARCHAR for CSV and Arrow staging). */
+  /** Source column → DuckDB type as read (all VARCHAR for CSV and Arrow). */
   columnTypes: Record<string, string>;
   /** Contract field → source column (only the fields the file has). */
   fieldSource: Record<string, string>;
   /** CSV rows DuckDB could not split into the header's columns (recorded as `bad_row` rejects). */
   malformedTable: string | null;
   malformedRows: number;
+  /** CSV: records in the file (numbered, malformed ones included). */
+  records: number;
+  /** CSV: the delimiter read from the header. */
+  delim: string | null;
 }
 
 const normalize = (s: string): string => s.replace(/^\uFEFF/, '').trim().toLowerCase();
 
-async function dropCsvErrorTables(store: Store, errTable: string): Promise<void> {
-  await store.run(`DROP TABLE IF EXISTS ${errTable}`);
-  await store.run(`DROP TABLE IF EXISTS ${errTable}_scan`);
+/** A temporary directory for the numbered copies, created on first use and removed by `remove`. */
+export class IngestWorkDir {
+  private dir: string | null = null;
+
+  path(): string {
+    return (this.dir ??= mkdtempSync(join(tmpdir(), 'fw-ingest-')));
+  }
+
+  remove(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
 }
 
-// store_rejects: a row with too few/many fields becomes a reject instead of failing the whole file. The dialect
-// is explicit (csv-header.ts): no sniffing, so a malformed row cannot change how the rest of the file is read.
-function readCsvSql(path: string, errTable: string, header: CsvHeader): string {
-  const columns = header.names.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(', ');
+// The dialect is explicit (csv-header.ts): no sniffing, so a malformed row cannot change how the rest of the file
+// is read. The copy is UTF-8 and starts each record with its number. A row with too few or too many fields
+// becomes a reject (store_rejects) instead of failing the file: the checks' read records them in `rejects`, later
+// reads in a table of their own. (ignore_errors would skip them too, but resumes differently after a stray
+// quote: a following row with a quoted line break was lost.)
+function readCsvSql(path: string, header: CsvHeader, rejects: string): string {
+  const columns = [`${sqlString(NUMBER_COLUMN)}: 'BIGINT'`, ...header.names.map((n) => `${sqlString(n)}: 'VARCHAR'`)].join(', ');
   return `read_csv(${sqlString(path)}, auto_detect = false, header = true, delim = ${sqlString(header.delim)}, quote = '"', escape = '"',
-    columns = {${columns}}, store_rejects = true, rejects_table = '${errTable}', rejects_scan = '${errTable}_scan')`;
+    columns = {${columns}}, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
+}
+
+interface CsvCopy {
+  path: string;
+  header: CsvHeader;
+  encoding: CsvEncoding;
+  records: number;
 }
 
 /**
- * The GB18030 files of a batch transcoded ahead, one at a time in staging order, so that a file's transcoding
- * (single-threaded JS) overlaps DuckDB's reading of the files staged before it.
+ * The numbered copies of a batch's CSV files, written one at a time in the background (single-threaded JS), in
+ * staging order, so that DuckDB reads and checks the files copied before while the next one is copied.
  */
-class TranscodesAhead {
+class CopiesAhead {
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly jobs = new Map<number, Promise<string>>();
+  private readonly jobs = new Map<number, Promise<CsvCopy>>();
   private cancelled = false;
 
-  constructor(private readonly work: () => string) {}
+  constructor(private readonly work: IngestWorkDir) {}
 
-  start(index: number, file: BatchFile): void {
-    const out = join(this.work(), `${index}-${file.name}.utf8.csv`);
+  start(index: number, file: BatchFile, detected: CsvEncoding): void {
+    const out = join(this.work.path(), `${index}.csv`);
     const job = this.chain.then(async () => {
-      if (this.cancelled) throw new IngestError(`${file.name}: 导入已中止 ingest stopped before this file was transcoded`);
-      await transcodeToUtf8(file.path, out);
-      return out;
+      if (this.cancelled) throw new IngestError(`${file.name}: 导入已中止 ingest stopped before this file was read`);
+      return copyCsv(file, out, detected);
     });
-    job.catch(() => undefined); // reported where the file is staged
+    job.catch(() => undefined); // reported where the file is read
     this.chain = job.catch(() => undefined);
     this.jobs.set(index, job);
   }
 
-  get(index: number): Promise<string> | undefined {
-    return this.jobs.get(index);
+  get(index: number): Promise<CsvCopy> {
+    return this.jobs.get(index)!;
   }
 
-  /** Starts no more transcoding and resolves once none is running (before the work directory is removed). */
+  /** Starts no more copies and resolves once none is running. */
   stop(): Promise<unknown> {
     this.cancelled = true;
     return this.chain;
   }
 }
 
-/** `detected`: detectEncoding of the file; `ahead`: its UTF-8 copy when already being transcoded (TranscodesAhead). */
-async function stageCsv(
-  store: Store, file: BatchFile, table: string, errTable: string, work: () => string, detected: CsvEncoding, ahead?: Promise<string>,
-): Promise<CsvEncoding> {
-  let encoding = detected;
-  const attempt = async (path: string): Promise<boolean> => {
-    const header = readCsvHeader(path);
+/** Numbered copy of one CSV file: as UTF-8 when it is (from the sample and then throughout), else as GB18030. */
+async function copyCsv(file: BatchFile, out: string, detected: CsvEncoding): Promise<CsvCopy> {
+  const attempt = async (encoding: CsvEncoding): Promise<CsvCopy> => {
+    const decoding = encoding === 'gb18030' ? 'gb18030' : 'utf-8';
+    const header = readCsvHeader(file.path, decoding);
     if (!header) throw new IngestError(`${file.name}: 文件为空，没有表头行 empty file, no header row`);
-    await dropCsvErrorTables(store, errTable);
-    await store.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM ${readCsvSql(path, errTable, header)}`);
-    // DuckDB 1.5 also reports INVALID ENCODING on a line it failed to split (e.g. a stray quote before a multi-byte
-    // character): only an encoding error on an otherwise well-formed line means the file is not UTF-8.
-    const bad = await store.scalar<number>(`SELECT count(*)::INTEGER FROM ${errTable} e
-      WHERE error_type IN ('INVALID UNICODE', 'INVALID ENCODING')
-        AND NOT EXISTS (SELECT 1 FROM ${errTable} o WHERE o.line = e.line AND o.error_type NOT IN ('INVALID UNICODE', 'INVALID ENCODING'))`);
-    return bad === 0;
+    const { records } = await writeNumberedCopy(file.path, out, decoding, header.delim);
+    return { path: out, header, encoding, records };
   };
-  if (encoding !== 'gb18030' && (await attempt(file.path))) return encoding;
-  // Not UTF-8 (from the sample, or later in the file): GB18030/GBK, transcoded to a temporary UTF-8 copy.
-  await store.run(`DROP TABLE IF EXISTS ${table}`);
-  encoding = 'gb18030';
-  let utf8 = join(work(), `${file.name}.utf8.csv`);
-  if (ahead) utf8 = await ahead;
-  else await transcodeToUtf8(file.path, utf8);
   try {
-    if (!(await attempt(utf8))) throw new IngestError(`${file.name}: 文件编码无法识别 cannot decode the file as UTF-8 or GB18030`);
-  } finally {
-    rmSync(utf8, { force: true });
+    if (detected !== 'gb18030') {
+      try {
+        return await attempt(detected);
+      } catch (err) {
+        if (!(err instanceof NotUtf8Error)) throw err;
+        // UTF-8 in the sample, not later in the file: GB18030/GBK after all
+      }
+    }
+    return await attempt('gb18030');
+  } catch (err) {
+    if (err instanceof IngestError) throw err;
+    throw new IngestError(`${file.name}: 无法读取文件 cannot read file (csv): ${firstLine(err)}`);
   }
-  return encoding;
 }
 
 function firstLine(err: unknown): string {
@@ -121,18 +143,28 @@ function firstLine(err: unknown): string {
   return msg.split('\n')[0];
 }
 
-/** Reads every file of the batch into staging tables `_fw_stg_<i>` (temporary; dropped with the transaction). */
+/** The files of a batch being made readable (`stageFiles`): each one's StagedFile once it is. */
+export interface Staging {
+  /** The file with this index, once readable (a CSV file once its numbered copy is written). */
+  ready(index: number): Promise<StagedFile>;
+  /** Starts no more copies and resolves once none is running (before the work directory is removed). */
+  stop(): Promise<unknown>;
+}
+
+/**
+ * Makes every file of the batch readable: Parquet files are read as they are, Arrow files are loaded into a
+ * staging table `_fw_stg_<i>` (temporary) now, and CSV files get a numbered UTF-8 copy under `work`, written in
+ * the background, smallest file first, so that the checks of the tables whose files are ready run while the
+ * largest file is still being copied. `work` must outlive the ingest's reads.
+ */
 export async function stageFiles(
   store: Store,
   files: BatchFile[],
   mapping: MappingProfile,
+  work: IngestWorkDir,
   onFile?: (file: BatchFile, i: number) => void,
-): Promise<StagedFile[]> {
-  let workDir: string | null = null;
-  const work = () => (workDir ??= mkdtempSync(join(tmpdir(), 'fw-ingest-')));
-  const staged: StagedFile[] = [];
-  const transcodes = new TranscodesAhead(work);
-  // Smallest files first: the largest GB18030 file is transcoded while the others are read.
+): Promise<Staging> {
+  const copies = new CopiesAhead(work);
   const order = [...files.entries()].sort(([i, a], [j, b]) => statSync(a.path).size - statSync(b.path).size || i - j);
   const encodingOf = (f: BatchFile): CsvEncoding => {
     try {
@@ -141,48 +173,85 @@ export async function stageFiles(
       throw new IngestError(`${f.name}: 无法读取文件 cannot read file (csv): ${firstLine(err)}`);
     }
   };
-  const encodings = new Map(order.filter(([, f]) => f.format === 'csv').map(([index, f]) => [index, encodingOf(f)]));
-  for (const [index, file] of order) if (encodings.get(index) === 'gb18030') transcodes.start(index, file);
+  const done = new Map<number, StagedFile>();
   try {
+    for (const [index, file] of order) if (file.format === 'csv') copies.start(index, file, encodingOf(file));
     for (const [index, file] of order) {
+      if (file.format === 'csv') continue;
       onFile?.(file, index);
-      const table = `_fw_stg_${index}`;
-      const errTable = `_fw_csverr_${index}`;
-      let encoding: CsvEncoding | null = null;
-      let malformedRows = 0;
-      try {
-        if (file.format === 'csv') {
-          encoding = await stageCsv(store, file, table, errTable, work, encodings.get(index)!, transcodes.get(index));
-          malformedRows = await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${errTable}`);
-        } else if (file.format === 'parquet') {
-          // Read in place (checked pass and rejects read the file again): file_row_number gives the row.
-          await store.run(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)})`);
-        } else {
-          await stageArrow(store, file.path, table);
-        }
-      } catch (err) {
-        if (err instanceof IngestError) throw err;
-        throw new IngestError(`${file.name}: 无法读取文件 cannot read file (${file.format}): ${firstLine(err)}`);
-      }
-      const inPlace = file.format === 'parquet';
-      const source = inPlace ? `read_parquet(${sqlString(file.path)}, file_row_number = true)` : table;
-      const described = inPlace
-        ? await store.all<{ name: string; type: string }>(`SELECT column_name AS name, column_type AS type FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)}))`)
-        : await store.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table]);
-      const columns = described.map((r) => r.name);
-      const columnTypes = Object.fromEntries(described.map((r) => [r.name, r.type]));
-      const rows = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
-      staged.push({
-        ...file, index, source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding, rows, columns, columnTypes,
-        fieldSource: fieldSources(file, columns, mapping),
-        malformedTable: file.format === 'csv' ? errTable : null, malformedRows,
-      });
+      done.set(index, await stageInPlaceOrArrow(store, file, index, mapping));
     }
-  } finally {
-    await transcodes.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  } catch (err) {
+    await copies.stop();
+    throw err;
   }
-  return staged.sort((a, b) => a.index - b.index);
+  const csv = new Map<number, Promise<StagedFile>>();
+  return {
+    ready(index) {
+      const staged = done.get(index);
+      if (staged) return Promise.resolve(staged);
+      let p = csv.get(index);
+      if (!p) {
+        const file = files[index];
+        p = copies.get(index).then((copy) => {
+          onFile?.(file, index);
+          return csvFile(file, index, copy, mapping);
+        });
+        csv.set(index, p);
+      }
+      return p;
+    },
+    stop: () => copies.stop(),
+  };
+}
+
+function csvFile(file: BatchFile, index: number, copy: CsvCopy, mapping: MappingProfile): StagedFile {
+  const errTable = `_fw_csverr_${index}`;
+  const columns = copy.header.names;
+  return {
+    ...file, index, source: readCsvSql(copy.path, copy.header, `${errTable}_again`), checkSource: readCsvSql(copy.path, copy.header, errTable),
+    rowIdColumn: NUMBER_COLUMN, encoding: copy.encoding, rows: copy.records, columns,
+    columnTypes: Object.fromEntries(columns.map((c) => [c, 'VARCHAR'])), fieldSource: fieldSources(file, columns, mapping),
+    malformedTable: errTable, malformedRows: 0, records: copy.records, delim: copy.header.delim,
+  };
+}
+
+async function stageInPlaceOrArrow(store: Store, file: BatchFile, index: number, mapping: MappingProfile): Promise<StagedFile> {
+  const table = `_fw_stg_${index}`;
+  try {
+    if (file.format === 'parquet') {
+      // Read in place (checked pass and rejects read the file again): file_row_number gives the row.
+      await store.run(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)})`);
+    } else {
+      await stageArrow(store, file.path, table);
+    }
+  } catch (err) {
+    if (err instanceof IngestError) throw err;
+    throw new IngestError(`${file.name}: 无法读取文件 cannot read file (${file.format}): ${firstLine(err)}`);
+  }
+  const inPlace = file.format === 'parquet';
+  const source = inPlace ? `read_parquet(${sqlString(file.path)}, file_row_number = true)` : table;
+  const described = inPlace
+    ? await store.all<{ name: string; type: string }>(`SELECT column_name AS name, column_type AS type FROM (DESCRIBE SELECT * FROM read_parquet(${sqlString(file.path)}))`)
+    : await store.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table]);
+  const columns = described.map((r) => r.name);
+  const columnTypes = Object.fromEntries(described.map((r) => [r.name, r.type]));
+  const rows = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
+  return {
+    ...file, index, source, checkSource: source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding: null, rows, columns, columnTypes,
+    fieldSource: fieldSources(file, columns, mapping), malformedTable: null, malformedRows: 0, records: rows, delim: null,
+  };
+}
+
+/**
+ * After the checks have read a CSV file (its first read): the rows DuckDB could not split, and the rows read.
+ * Malformed rows are counted by line (DuckDB may report several errors for one line).
+ */
+export async function countCsvRows(store: Store, f: StagedFile): Promise<void> {
+  if (!f.malformedTable) return;
+  const exists = await store.scalar<number>(`SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = $1 AND temporary`, [f.malformedTable]);
+  f.malformedRows = exists ? await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${f.malformedTable}`) : 0;
+  f.rows = f.records - f.malformedRows;
 }
 
 /** Which source column feeds each contract field: the profile's rename, else the column named like the field. */
@@ -204,11 +273,7 @@ function fieldSources(file: BatchFile, columns: string[], mapping: MappingProfil
   return out;
 }
 
-/** SQL for the 1-based data row number of a staged row (`s.rowid` / `s.file_row_number`), skipping malformed CSV rows. */
+/** SQL for the 1-based data row number of a row of `source` (alias `s`): CSV rows carry it in their copy. */
 export function rowNumberSql(f: StagedFile): string {
-  if (!f.malformedTable || f.malformedRows === 0) return `s.${f.rowIdColumn} + 1`;
-  // Malformed data rows e_1 < e_2 < … were left out of staging; the k-th staged row is data row
-  // k + #{i : e_i - i < k} (e_i - i = staged rows before e_i). DuckDB's line counts the header as line 1.
-  return `s.rowid + 1 + (SELECT count(*) FROM (SELECT e, row_number() OVER (ORDER BY e) AS i
-      FROM (SELECT DISTINCT line - 1 AS e FROM ${f.malformedTable})) m WHERE m.e - m.i < s.rowid + 1)`;
+  return `s.${f.rowIdColumn} + 1`;
 }

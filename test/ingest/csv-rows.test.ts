@@ -79,6 +79,19 @@ describe('CSV row numbering and recovery', () => {
     expect(await store.all(`SELECT feedetl_sn FROM fee_list_d ORDER BY 1`)).toEqual([{ feedetl_sn: 'F1' }, { feedetl_sn: 'F3' }]);
   });
 
+  it('a file that is UTF-8 in its first megabyte and GBK later is read as GB18030; blank lines are not rows', async () => {
+    const { store, dir } = await setup();
+    const ascii = Array.from({ length: 12_000 }, (_, i) => line(`F${i + 1}`, 'bed fee padded to make the first megabyte plain ASCII'));
+    const tail = ['', line('F12001', '阿莫西林胶囊', 'abc'), '', line('F12002', '头孢克肟片')];
+    writeFileSync(join(dir, 'fee_list_d.csv'), Buffer.concat([Buffer.from([HEAD, ...ascii].join('\n') + '\n'), iconv.encode(tail.join('\n') + '\n', 'gbk')]));
+    expect(12_000 * 100).toBeGreaterThan(1 << 20);
+    const s = await ingestBatch(store, dir);
+    expect(s.files.find((f) => f.table === 'fee_list_d')).toMatchObject({ encoding: 'gb18030', rows: 12_002 });
+    expect(s.tables.fee_list_d).toMatchObject({ read: 12_002, loaded: 12_001, rejected: 1 });
+    expect((await findings(store)).map((r) => [r.row_number, r.reason_code, r.sn])).toEqual([[12_001, 'bad_type', 'F12001']]);
+    expect(await store.scalar(`SELECT hilist_name FROM fee_list_d WHERE feedetl_sn = 'F12002'`)).toBe('头孢克肟片');
+  });
+
   it('reads a semicolon- or tab-delimited export and a repeated header name', async () => {
     const { store, dir } = await setup();
     const semi = [HEAD, line('F1'), line('F2', '"床位费; 单人间"')].map((l) => l.replaceAll(',', ';').replace('床位费; 单人间', '床位费, 单人间'));

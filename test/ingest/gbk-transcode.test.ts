@@ -3,7 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { Gb18030Decoder, gbkDecoderAvailable, gbkSelfCheck, maxUtf8Length } from '../../pipeline/ingest/gbk.ts';
-import { transcodeToUtf8 } from '../../pipeline/ingest/encoding.ts';
+import { writeNumberedCopy } from '../../pipeline/ingest/numbered-copy.ts';
+import { numberedText } from './numbered-reference.ts';
 import { tempDir } from '../helpers.ts';
 
 const cleanups: (() => void)[] = [];
@@ -169,7 +170,7 @@ describe('table-driven GB18030 decoder (gbk.ts)', () => {
   });
 });
 
-describe('transcodeToUtf8', () => {
+describe('GBK files through writeNumberedCopy (numbered-copy.ts)', () => {
   it('round-trips a GBK CSV with Chinese names and CRLF line ends, chunk boundaries falling inside characters', async () => {
     const d = tempDir('fw-gbk-');
     cleanups.push(d.cleanup);
@@ -177,7 +178,8 @@ describe('transcodeToUtf8', () => {
     const pool = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖';
     const lines = ['fee_list_id,psn_name,hilist_name,pric\r\n'];
     let size = 0;
-    for (let i = 0; size < 5_500_000; i++) {
+    let i = 0;
+    for (; size < 10_000_000; i++) {
       let name = '';
       for (let k = 2 + Math.floor(rand() * 7); k > 0; k--) name += pool[Math.floor(rand() * pool.length)];
       const line = `FL${String(i).padStart(10, '0')},${name},阿莫西林胶囊,${(rand() * 100).toFixed(2)}\r\n`;
@@ -186,14 +188,14 @@ describe('transcodeToUtf8', () => {
     }
     const text = lines.join('');
     const src = join(d.dir, 'fee_list_d.csv');
-    const out = join(d.dir, 'fee_list_d.utf8.csv');
+    const out = join(d.dir, 'fee_list_d.numbered.csv');
     const gbk = iconv.encode(text, 'gbk');
-    expect(gbk.length).toBeGreaterThan(2 * (2 << 20)); // several chunks
+    expect(gbk.length).toBeGreaterThan(2 * (4 << 20)); // several chunks
     writeFileSync(src, gbk);
-    await transcodeToUtf8(src, out);
-    const got = readFileSync(out);
-    expect(got.toString('utf8') === text).toBe(true);
-    expect(got.equals(icu(gbk))).toBe(true);
+    expect(await writeNumberedCopy(src, out, 'gb18030', ',')).toEqual({ records: i });
+    const got = readFileSync(out, 'utf8');
+    expect(got === numberedText(icu(gbk).toString('utf8'))).toBe(true);
+    expect(got.split('\r\n', 3)).toEqual(['_fw_row_number,fee_list_id,psn_name,hilist_name,pric', `0,${lines[1].slice(0, -2)}`, `1,${lines[2].slice(0, -2)}`]);
   });
 
   it('writes an empty file for an empty input, and ICU text (U+FFFD) for invalid bytes and a cut tail', async () => {
@@ -201,12 +203,12 @@ describe('transcodeToUtf8', () => {
     cleanups.push(d.cleanup);
     const empty = join(d.dir, 'empty.csv');
     writeFileSync(empty, '');
-    await transcodeToUtf8(empty, join(d.dir, 'empty.out'));
+    await writeNumberedCopy(empty, join(d.dir, 'empty.out'), 'gb18030', ',');
     expect(readFileSync(join(d.dir, 'empty.out')).length).toBe(0);
     const bad = Buffer.concat([iconv.encode('a,张三\r\n', 'gbk'), Buffer.from([0xff, 0x80, 0x81, 0x30, 0x20, 0x0d, 0x0a, 0xd6])]);
     writeFileSync(join(d.dir, 'bad.csv'), bad);
-    await transcodeToUtf8(join(d.dir, 'bad.csv'), join(d.dir, 'bad.out'));
-    expect(readFileSync(join(d.dir, 'bad.out'))).toEqual(icu(bad));
-    expect(readFileSync(join(d.dir, 'bad.out'), 'utf8')).toBe('a,张三\r\n\ufffd€\ufffd0 \r\n\ufffd');
+    expect(await writeNumberedCopy(join(d.dir, 'bad.csv'), join(d.dir, 'bad.out'), 'gb18030', ',')).toEqual({ records: 2 });
+    expect(readFileSync(join(d.dir, 'bad.out'), 'utf8')).toBe('_fw_row_number,a,张三\r\n0,\ufffd€\ufffd0 \r\n1,\ufffd');
+    expect(numberedText(icu(bad).toString('utf8'))).toBe('_fw_row_number,a,张三\r\n0,\ufffd€\ufffd0 \r\n1,\ufffd');
   });
 });
