@@ -92,10 +92,15 @@ class CopiesAhead {
   constructor(private readonly work: IngestWorkDir) {}
 
   start(index: number, file: BatchFile, detected: CsvEncoding): void {
-    const out = join(this.work.path(), `${index}.csv`);
     const job = this.chain.then(async () => {
       if (this.cancelled) throw new IngestError(`${file.name}: 导入已中止 ingest stopped before this file was read`);
-      return copyCsv(file, out, detected);
+      let dir: string;
+      try {
+        dir = this.work.path();
+      } catch (err) {
+        throw new IngestError(`${file.name}: 无法在 ${tmpdir()} 下创建临时目录 cannot create a temporary directory for the file's copy: ${firstLine(err)}`);
+      }
+      return copyCsv(file, join(dir, `${index}.csv`), detected);
     });
     job.catch(() => undefined); // reported where the file is read
     this.chain = job.catch(() => undefined);
@@ -134,7 +139,7 @@ async function copyCsv(file: BatchFile, out: string, detected: CsvEncoding): Pro
     return await attempt('gb18030');
   } catch (err) {
     if (err instanceof IngestError) throw err;
-    throw new IngestError(`${file.name}: 无法读取文件 cannot read file (csv): ${firstLine(err)}`);
+    throw new IngestError(`${file.name}: 无法读取文件或写入其临时副本 cannot read the file or write its temporary copy ${out} (csv): ${firstLine(err)}`);
   }
 }
 

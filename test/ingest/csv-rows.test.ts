@@ -106,6 +106,20 @@ describe('CSV row numbering and recovery', () => {
     ]);
   });
 
+  it('a temporary directory that cannot be created is a clear error naming the file and the directory', async () => {
+    const { store, dir } = await setup();
+    writeFileSync(join(dir, 'fee_list_d.csv'), [HEAD, line('F1')].join('\n') + '\n');
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, 'no-such-dir');
+    try {
+      await expect(ingestBatch(store, dir)).rejects.toThrow(/^[a-z_]+\.csv: 无法在 .*no-such-dir 下创建临时目录 cannot create a temporary directory/);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(await store.scalar(`SELECT count(*)::INTEGER FROM fee_list_d`)).toBe(0);
+  });
+
   it('an empty CSV file is a clear error naming the file', async () => {
     const { store, dir } = await setup();
     writeFileSync(join(dir, 'fee_list_d.csv'), '');
