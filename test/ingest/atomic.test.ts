@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ingestBatch } from '../../pipeline/ingest/ingest.ts';
@@ -106,5 +106,33 @@ describe('atomic batches', () => {
     cleanups.push(d2.cleanup);
     writeFileSync(join(d2.dir, 'fee_list_d.xlsx'), 'x');
     await expect(ingestBatch(s.store, d2.dir)).rejects.toThrow(/^fee_list_d\.xlsx: 不支持的文件格式 unsupported file format "\.xlsx"/);
+  });
+  it('a CSV file that reads otherwise for the merge than for the checks fails the batch instead of losing or adding rows', async () => {
+    const s = await tempStore();
+    const d = tempDir('fw-batch-');
+    const tmp = tempDir('fw-tmp-');
+    cleanups.push(s.cleanup, d.cleanup, tmp.cleanup);
+    writeCsvBatch(d.dir, baseBatch());
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp.dir;
+    try {
+      const run = ingestBatch(s.store, d.dir, {
+        onProgress: (p) => {
+          if (p.phase !== 'merge' || p.table !== 'fee_list_d') return;
+          // The numbered copy of fee_list_d.csv changes between the checks' read and the merge's: one row more.
+          const [work] = readdirSync(tmp.dir).filter((n) => n.startsWith('fw-ingest-'));
+          const copy = readdirSync(join(tmp.dir, work)).map((n) => join(tmp.dir, work, n)).find((f) => readFileSync(f, 'utf8').includes('feedetl_sn'))!;
+          const last = readFileSync(copy, 'utf8').trimEnd().split('\n').pop()!;
+          appendFileSync(copy, last.replace(/^\d+,[^,]*/, '99,F-extra') + '\n');
+        },
+      });
+      await expect(run).rejects.toThrow(/^fee_list_d: 合并读到的行数与检查时不同 the merge read 3 accepted rows, the checks 2; 批次未导入 batch not loaded$/);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(await s.store.one(CONTRACT_COUNTS)).toEqual({ psn: 0, prov: 0, visits: 0, fees: 0, rejects: 0, hist: 0 });
+    expect(await s.store.scalar(`SELECT status FROM batches`)).toBe('failed');
+    expect(readdirSync(tmp.dir)).toEqual([]); // the copies are removed
   });
 });

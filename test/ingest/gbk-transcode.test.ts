@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import { Gb18030Decoder, gbkDecoderAvailable, gbkSelfCheck, maxUtf8Length } from '../../pipeline/ingest/gbk.ts';
 import { writeNumberedCopy } from '../../pipeline/ingest/numbered-copy.ts';
 import { numberedText } from './numbered-reference.ts';
-import { tempDir } from '../helpers.ts';
+import { rng, tempDir } from '../helpers.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -26,16 +26,6 @@ function decodeChunked(bytes: Uint8Array, sizes: () => number, dec = new Gb18030
   }
   o += dec.decodeInto(new Uint8Array(0), out.subarray(o), false);
   return out.subarray(0, o);
-}
-
-/** A fixed-seed generator (mulberry32), so every run sees the same buffers. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('table-driven GB18030 decoder (gbk.ts)', () => {

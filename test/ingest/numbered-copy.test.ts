@@ -3,23 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { NotUtf8Error, RecordNumberer, writeNumberedCopy } from '../../pipeline/ingest/numbered-copy.ts';
-import { tempDir } from '../helpers.ts';
+import { rng, tempDir } from '../helpers.ts';
 import { numberedText } from './numbered-reference.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
-
-/** A fixed-seed generator (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function numberChunked(bytes: Buffer, sizes: () => number, delim = ','): string {
   const r = new RecordNumberer(delim.charCodeAt(0));
