@@ -12,12 +12,18 @@ const statusText = (s) => (state.lang === 'zh' ? STATUS_ZH[s] || s : s);
 const FAMILY_ZH = { impersonation: '冒名就医', upcoding: '高套/串换', prescription: '超量/重复开药', high_cost: '异常高额费用', billing: '知识点规则', admission: '分解住院/挂床', provider_pattern: '机构行为异常', data_quality: '数据质量' };
 const familyText = (f) => (state.lang === 'zh' ? FAMILY_ZH[f] || f : f);
 
+// Bumped by every render(): a view whose data arrives after a newer render has started (the user, or the login,
+// moved on) must not write the page, or a slow earlier view overwrites the one asked for last.
+let renderSeq = 0;
+
 async function api(path, opts = {}) {
+  const seq = renderSeq;
   const res = await fetch(path, { credentials: 'same-origin', ...opts, headers: { ...(opts.body && !(opts.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...(opts.headers || {}) } });
   const type = res.headers.get('content-type') || '';
   const body = type.includes('json') ? await res.json() : await res.text();
   if (res.status === 401 && !path.startsWith('/auth/')) { state.user = null; render(); throw new Error(body.message || 'unauthorized'); }
   if (!res.ok) throw new Error((body && body.message) || res.statusText);
+  if (!opts.method && seq !== renderSeq) return new Promise(() => {}); // stale read: the view waiting for it stops here
   return body;
 }
 const post = (path, data) => api(path, { method: 'POST', body: JSON.stringify(data || {}) });
@@ -52,6 +58,7 @@ function disposeCharts() { state.charts.forEach((c) => c.dispose()); state.chart
 function chart(el, option) { const c = window.echarts.init(el); c.setOption({ animation: false, ...option }); state.charts.push(c); return c; }
 
 async function render() {
+  renderSeq++;
   disposeCharts();
   renderChrome();
   if (!state.user) return renderLogin();

@@ -115,6 +115,29 @@ describe('web console in headless Chromium', () => {
     await sup.close();
   });
 
+  it('a slow first page does not overwrite the page asked for after it (latest navigation wins)', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, locale: 'zh-CN' });
+    // The queue (a supervisor's first page after login) answers 1.5 s late, after the audit page asked for next.
+    const isQueue = (u: URL) => u.pathname === '/api/v1/cases' && u.searchParams.get('assignee') === 'me';
+    await page.route(isQueue, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.goto(base + '/');
+    await page.fill('input[name=name]', 'super1');
+    await page.fill('input[name=password]', passwords.super1!);
+    const queueAnswered = page.waitForResponse((r) => isQueue(new URL(r.url())));
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#nav a');
+    await page.goto(base + '/#/audit');
+    await page.waitForSelector('#audit');
+    await queueAnswered;
+    await page.waitForTimeout(300);
+    expect(await page.$('#audit')).not.toBeNull();
+    expect(await page.$('#take-next')).toBeNull();
+    await page.close();
+  });
+
   it('the case list filters through the URL and opens a case', async () => {
     const page = await login('expert1');
     await page.goto(base + '/#/cases?subject_type=person');
