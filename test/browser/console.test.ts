@@ -126,9 +126,10 @@ describe('web console in headless Chromium', () => {
     await page.goto(base + '/');
     await page.fill('input[name=name]', 'super1');
     await page.fill('input[name=password]', passwords.super1!);
+    const queueAsked = page.waitForRequest((r) => isQueue(new URL(r.url())));
     const queueAnswered = page.waitForResponse((r) => isQueue(new URL(r.url())));
     await page.click('button[type=submit]');
-    await page.waitForSelector('#nav a');
+    await queueAsked; // the queue view is waiting for its data (navigating earlier would cancel it before it asks)
     await page.goto(base + '/#/audit');
     await page.waitForSelector('#audit');
     await queueAnswered;

@@ -123,12 +123,16 @@ describe('owner server delivers the referrals of a nightly run', () => {
     };
     const logs: string[] = [];
     const owner = await startOwnerServer({ store, dbPath: join(dir, 'test.duckdb'), config, port: 0, scheduler: false, redisRetryMs: 200, log: (m) => logs.push(m) });
-    cleanups.push(() => owner.close());
+    let child: ChildProcess | null = null;
+    // The owner closes while its Redis still runs (its workers' blocking connections end cleanly), then Redis goes.
+    cleanups.push(async () => {
+      await owner.close();
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+    });
     expect(logs.join('\n')).toMatch(/Redis 不可用.*Redis unreachable.*referrals stay in the outbox/s);
     expect(await runEarlyWarning(store, { config })).toMatchObject({ deliveries_new: 4 });
 
-    const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    cleanups.push(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    child = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     for (let i = 0; i < 50 && !(await checkRedis(settings)).ok; i++) await new Promise((r) => setTimeout(r, 100));
     await waitFor(async () => (await store.scalar<number>(`SELECT count(*)::INTEGER FROM referral_deliveries WHERE status = 'delivered'`)) === 4, 20_000);
     expect(logs.join('\n')).toContain('Redis is back');
