@@ -8,7 +8,7 @@ import { batchContentHash, listBatchFiles, type BatchFile } from './files.ts';
 import { EMPTY_MAPPING, loadMapping, parseMapping, type MappingProfile } from './mapping.ts';
 import { createRejectTable, keepPending, mergeTable, setLevelChecks } from './merge.ts';
 import { rejectCounts, rejectSamples, topReasons, writeMalformedRows, writeRejects, type RejectSample } from './rejects.ts';
-import { countCsvRows, IngestWorkDir, stageFiles, type StagedFile, type Staging } from './stage.ts';
+import { countMalformedRows, IngestWorkDir, stageFiles, type StagedFile, type Staging } from './stage.ts';
 import { startPhase } from './timing.ts';
 
 export interface TableSummary {
@@ -165,7 +165,7 @@ async function checkAll(store: Store, files: BatchFile[], staging: Staging, mapp
     }
     const done = startPhase();
     out[table] = await checkTable(store, table, mine, mapping, { amountTolerance: tolerance });
-    for (const f of mine) await countCsvRows(store, f);
+    for (const f of mine) await countMalformedRows(store, f);
     done(`  ${table} check`);
   }
   return out;
@@ -199,7 +199,7 @@ async function loadBatch(store: Store, sourceDir: string, staged: StagedFile[], 
     tables,
     top_reasons: await topReasons(store, batchId),
     source_dir: sourceDir,
-    files: staged.map((f) => ({ file: f.name, table: f.table, format: f.format, encoding: f.encoding, rows: f.rows + f.malformedRows })),
+    files: staged.map((f) => ({ file: f.name, table: f.table, format: f.format, encoding: f.encoding, rows: f.records })),
     first_rejects: await rejectSamples(store, batchId),
   };
 }
@@ -225,7 +225,7 @@ async function loadTable(store: Store, table: ContractTableName, files: StagedFi
   }
   const rc = await rejectCounts(store, table, batchId);
   return {
-    read: files.reduce((n, f) => n + f.rows + f.malformedRows, 0),
+    read: files.reduce((n, f) => n + f.records, 0),
     loaded: counts.loaded,
     updated: counts.updated,
     unchanged: counts.unchanged,

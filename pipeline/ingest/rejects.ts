@@ -33,15 +33,13 @@ const COLUMN_COUNTS_WITHOUT_NUMBER = `CASE WHEN regexp_matches(error_message, 'E
     || (regexp_extract(error_message, 'Expected Number of Columns: [0-9]+ Found: ([0-9]+)', 1)::BIGINT - 1)::VARCHAR)
   ELSE error_message END`;
 
-const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** CSV rows DuckDB could not split into the header's columns: `bad_row` errors, raw = the line as read (without
  *  the record number the copy put in front). */
 export async function writeMalformedRows(store: Store, f: StagedFile, batchId: string): Promise<void> {
   if (!f.malformedTable || f.malformedRows === 0) return;
   await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
     SELECT ${sqlString(batchId)}, ${sqlString(f.table)}, ${sqlString(f.name)}, line - 1, column_name, 'bad_row', 'error',
-      'CSV 行格式错误 malformed CSV row: ' || ${COLUMN_COUNTS_WITHOUT_NUMBER}, json_object('csv_line', regexp_replace(csv_line, ${sqlString(`^[0-9]+${escapeRegex(f.delim!)}`)}, '')), 'final'
+      'CSV 行格式错误 malformed CSV row: ' || ${COLUMN_COUNTS_WITHOUT_NUMBER}, json_object('csv_line', substr(csv_line, strpos(csv_line, ${sqlString(f.delim!)}) + 1)), 'final'
     FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY error_type IN ('INVALID UNICODE', 'INVALID ENCODING'), column_idx) AS k
           FROM ${f.malformedTable}) WHERE k = 1
     ORDER BY line`);

@@ -29,18 +29,17 @@ export interface StagedFile extends BatchFile {
   /** Column of `source` giving the 0-based position of the row in the file. */
   rowIdColumn: 'rowid' | 'file_row_number' | typeof NUMBER_COLUMN;
   encoding: CsvEncoding | null;
-  /** Rows read (malformed CSV rows not counted); for CSV known once the checks have read the file (`countCsvRows`). */
-  rows: number;
   /** Source columns as read. */
   columns: string[];
   /** Source column → DuckDB type as read (all VARCHAR for CSV and Arrow). */
   columnTypes: Record<string, string>;
   /** Contract field → source column (only the fields the file has). */
   fieldSource: Record<string, string>;
-  /** CSV rows DuckDB could not split into the header's columns (recorded as `bad_row` rejects). */
+  /** CSV rows DuckDB could not split into the header's columns (recorded as `bad_row` rejects); for CSV counted
+   *  once the checks have read the file (`countMalformedRows`). */
   malformedTable: string | null;
   malformedRows: number;
-  /** CSV: records in the file (numbered, malformed ones included). */
+  /** Data rows in the file, malformed CSV rows included (for CSV: the records numbered in its copy). */
   records: number;
   /** CSV: the delimiter read from the header. */
   delim: string | null;
@@ -215,7 +214,7 @@ function csvFile(file: BatchFile, index: number, copy: CsvCopy, mapping: Mapping
   const columns = copy.header.names;
   return {
     ...file, index, source: readCsvSql(copy.path, copy.header, `${errTable}_again`), checkSource: readCsvSql(copy.path, copy.header, errTable),
-    rowIdColumn: NUMBER_COLUMN, encoding: copy.encoding, rows: copy.records, columns,
+    rowIdColumn: NUMBER_COLUMN, encoding: copy.encoding, columns,
     columnTypes: Object.fromEntries(columns.map((c) => [c, 'VARCHAR'])), fieldSource: fieldSources(file, columns, mapping),
     malformedTable: errTable, malformedRows: 0, records: copy.records, delim: copy.header.delim,
   };
@@ -241,22 +240,21 @@ async function stageInPlaceOrArrow(store: Store, file: BatchFile, index: number,
     : await store.all<{ name: string; type: string }>(`SELECT column_name AS name, data_type AS type FROM duckdb_columns() WHERE table_name = $1 AND database_name = 'temp' ORDER BY column_index`, [table]);
   const columns = described.map((r) => r.name);
   const columnTypes = Object.fromEntries(described.map((r) => [r.name, r.type]));
-  const rows = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
+  const records = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
   return {
-    ...file, index, source, checkSource: source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding: null, rows, columns, columnTypes,
-    fieldSource: fieldSources(file, columns, mapping), malformedTable: null, malformedRows: 0, records: rows, delim: null,
+    ...file, index, source, checkSource: source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding: null, columns, columnTypes,
+    fieldSource: fieldSources(file, columns, mapping), malformedTable: null, malformedRows: 0, records, delim: null,
   };
 }
 
 /**
- * After the checks have read a CSV file (its first read): the rows DuckDB could not split, and the rows read.
- * Malformed rows are counted by line (DuckDB may report several errors for one line).
+ * After the checks have read a CSV file (its first read): the rows DuckDB could not split, counted by line
+ * (DuckDB may report several errors for one line).
  */
-export async function countCsvRows(store: Store, f: StagedFile): Promise<void> {
+export async function countMalformedRows(store: Store, f: StagedFile): Promise<void> {
   if (!f.malformedTable) return;
   const exists = await store.scalar<number>(`SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = $1 AND temporary`, [f.malformedTable]);
   f.malformedRows = exists ? await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${f.malformedTable}`) : 0;
-  f.rows = f.records - f.malformedRows;
 }
 
 /** Which source column feeds each contract field: the profile's rename, else the column named like the field. */
