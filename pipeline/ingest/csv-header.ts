@@ -1,5 +1,5 @@
-import iconv from 'iconv-lite';
 import { readFileHead } from './encoding.ts';
+import { decodeGb18030 } from './gbk.ts';
 
 /**
  * The CSV dialect FundWatch reads with: '"' quoting ('""' inside quotes), the delimiter and column names taken
@@ -71,7 +71,7 @@ function headerDelimiter(record: string): string {
  */
 export function readCsvHeader(path: string, encoding: 'utf-8' | 'gb18030' = 'utf-8'): CsvHeader | null {
   const head = readFileHead(path, HEADER_SAMPLE);
-  const record = headerRecord(encoding === 'gb18030' ? iconv.decode(head, 'gb18030') : head.toString('utf8'));
+  const record = headerRecord(encoding === 'gb18030' ? decodeGb18030(head) : head.toString('utf8'));
   if (record.trim() === '') return null;
   const delim = headerDelimiter(record);
   const seen = new Map<string, number>();

@@ -1,3 +1,5 @@
+import iconv from 'iconv-lite';
+
 /**
  * A table-driven GB18030/GBK → UTF-8 decoder that writes bytes straight into a Buffer (no JS strings), several
  * times faster than ICU's TextDecoder on the mostly-ASCII CSV files the pipeline ingests, and byte-for-byte equal
@@ -344,4 +346,23 @@ export class Gb18030Decoder {
     }
     return o;
   }
+}
+
+export type Decode = (chunk: Buffer, out: Buffer, stream: boolean) => number;
+
+/** GB18030 → UTF-8, streaming: the table-driven Gb18030Decoder above, or iconv-lite's on a Node without full ICU (or
+ *  whose ICU decodes otherwise than gbk.ts expects). */
+export function gb18030ToUtf8(): Decode {
+  if (gbkDecoderAvailable()) {
+    const dec = new Gb18030Decoder();
+    return (chunk, out, stream) => dec.decodeInto(chunk, out, stream);
+  }
+  const dec = iconv.getDecoder('gb18030');
+  return (chunk, out, stream) => out.write((chunk.length ? dec.write(chunk) : '') + (stream ? '' : (dec.end() ?? '')), 0, 'utf8');
+}
+
+/** `bytes` as GB18030 text, decoded as the numbered copies are (gb18030ToUtf8), not streaming. */
+export function decodeGb18030(bytes: Buffer): string {
+  const out = Buffer.allocUnsafe(maxUtf8Length(bytes.length));
+  return out.toString('utf8', 0, gb18030ToUtf8()(bytes, out, false));
 }

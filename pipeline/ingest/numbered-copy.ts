@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
-import iconv from 'iconv-lite';
-import { Gb18030Decoder, gbkDecoderAvailable, maxUtf8Length } from './gbk.ts';
+import { gb18030ToUtf8, maxUtf8Length } from './gbk.ts';
 
 /**
  * A UTF-8 copy of a CSV file with each record's number in front, for DuckDB to read in place instead of staging
@@ -83,8 +82,6 @@ export class RecordNumberer {
     }
     let atStart = this.atStart;
     let quoted = this.quoted;
-    const digits = this.digits;
-    const delim = this.delim;
     const srcBase = src.byteOffset;
     const outBase = out.byteOffset;
     while (i < n) {
@@ -99,13 +96,7 @@ export class RecordNumberer {
           i++;
           continue;
         }
-        if (this.header) o = this.startRecord(out, o);
-        else {
-          // startRecord, inlined: this runs once per record
-          for (let k = 20 - this.width; k < 20; k++) out[o++] = digits[k];
-          out[o++] = delim;
-          this.increment();
-        }
+        o = this.startRecord(out, o);
         atStart = false;
       }
       const lf = src.indexOf(LF, i);
@@ -150,19 +141,6 @@ function countLineFeeds(b: Buffer): number {
   let k = 0;
   for (let i = b.indexOf(LF); i !== -1; i = b.indexOf(LF, i + 1)) k++;
   return k;
-}
-
-type Decode = (chunk: Buffer, out: Buffer, stream: boolean) => number;
-
-/** GB18030 → UTF-8 with the table-driven decoder of gbk.ts, or iconv-lite's on a Node without full ICU (or
- *  whose ICU decodes otherwise than gbk.ts expects). */
-function gb18030ToUtf8(): Decode {
-  if (gbkDecoderAvailable()) {
-    const dec = new Gb18030Decoder();
-    return (chunk, out, stream) => dec.decodeInto(chunk, out, stream);
-  }
-  const dec = iconv.getDecoder('gb18030');
-  return (chunk, out, stream) => out.write((chunk.length ? dec.write(chunk) : '') + (stream ? '' : (dec.end() ?? '')), 0, 'utf8');
 }
 
 async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
