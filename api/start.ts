@@ -5,11 +5,11 @@ import type { Store } from '../pipeline/store/store.ts';
 import type { FundwatchConfig } from '../pipeline/config.ts';
 import { redisSettings, checkRedis } from '../pipeline/queue/redis.ts';
 import { startQueueOwner, type QueueOwner } from '../pipeline/queue/owner.ts';
-import { startReferralWorkers, type ReferralWorkers } from '../pipeline/referrals/deliver.ts';
+import { MONTHLY_FILES_SCHEDULER_ID, ensureMonthlyFilesSchedule, startReferralWorkers, type ReferralWorkers } from '../pipeline/referrals/deliver.ts';
 import { casesConfig } from '../pipeline/cases/config.ts';
 import { nightlyConfig } from '../pipeline/nightly/config.ts';
 import { runNightly } from '../pipeline/nightly/run.ts';
-import { startNightlyScheduler, type NightlyScheduler } from '../pipeline/nightly/scheduler.ts';
+import { NIGHTLY_SCHEDULER_ID, ensureNightlySchedule, startNightlyScheduler, type NightlyScheduler } from '../pipeline/nightly/scheduler.ts';
 import { removeOwnerFile, writeOwnerFile } from '../pipeline/owner/owner.ts';
 import { buildServer } from './server.ts';
 import { shanghaiIso } from '../pipeline/detect/engine.ts';
@@ -35,6 +35,8 @@ export async function startOwnerServer(opts: {
   scheduler?: boolean;
   /** How often to retry Redis when it was down at start (ms, default 60000). */
   redisRetryMs?: number;
+  /** How often the queue owner reconciles Redis with the store (ms, default 10 minutes). */
+  reconcileMs?: number;
   log?: (msg: string) => void;
 }): Promise<OwnerServer> {
   const { store, config } = opts;
@@ -68,7 +70,10 @@ export async function startOwnerServer(opts: {
   let scheduler: NightlyScheduler | null = null;
   let referralWorkers: ReferralWorkers | null = null;
   const startQueues = async () => {
-    queueOwner = await startQueueOwner(store, redis, { config: casesConfig(config), log }).catch((err: Error) => {
+    // a flushed Redis also loses the job schedulers: each reconcile pass re-creates them
+    const ensure = [{ name: MONTHLY_FILES_SCHEDULER_ID, run: () => ensureMonthlyFilesSchedule(redis, config) }];
+    if (opts.scheduler !== false) ensure.push({ name: NIGHTLY_SCHEDULER_ID, run: () => ensureNightlySchedule(redis, config) });
+    queueOwner = await startQueueOwner(store, redis, { config: casesConfig(config), log, ensure, reconcileMs: opts.reconcileMs }).catch((err: Error) => {
       log(`队列守护未启动 queue owner not started: ${err.message}`);
       return null;
     });

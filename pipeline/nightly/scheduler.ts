@@ -1,8 +1,8 @@
 import { Queue, Worker } from 'bullmq';
 import type { Store } from '../store/store.ts';
 import type { FundwatchConfig } from '../config.ts';
-import { connectionOptions, checkRedis, type RedisSettings } from '../queue/redis.ts';
-import { nightlyConfig } from './config.ts';
+import { connectionOptions, checkRedis, closeAll, openRedis, type RedisSettings } from '../queue/redis.ts';
+import { nightlyConfig, type NightlyConfig } from './config.ts';
 import { runNightly } from './run.ts';
 
 export const NIGHTLY_QUEUE = 'nightly';
@@ -25,7 +25,7 @@ export async function startNightlyScheduler(store: Store, settings: RedisSetting
     return null;
   }
   const queue = new Queue(NIGHTLY_QUEUE, { connection: connectionOptions(settings), prefix: settings.prefix });
-  await queue.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: nightly.cron, tz: nightly.tz }, { name: 'nightly', data: {}, opts: { removeOnComplete: 50, removeOnFail: 50 } });
+  await upsertNightlySchedule(queue, nightly);
   const worker = new Worker(NIGHTLY_QUEUE, async () => {
     const r = await runNightly(store, { config, nightly, redis: settings, log });
     return { run_id: r.run_id, status: r.status };
@@ -38,4 +38,23 @@ export async function startNightlyScheduler(store: Store, settings: RedisSetting
       await queue.close();
     },
   };
+}
+
+function upsertNightlySchedule(queue: Queue, nightly: NightlyConfig): Promise<unknown> {
+  return queue.upsertJobScheduler(NIGHTLY_SCHEDULER_ID, { pattern: nightly.cron, tz: nightly.tz }, { name: 'nightly', data: {}, opts: { removeOnComplete: 50, removeOnFail: 50 } });
+}
+
+/**
+ * Re-creates the nightly job scheduler if Redis lost it (FLUSHALL, restart without persistence); idempotent.
+ * The owner's queue reconcile runs it (api/start.ts passes it to `startQueueOwner` as an ensure step).
+ */
+export async function ensureNightlySchedule(settings: RedisSettings, config: FundwatchConfig): Promise<void> {
+  const conn = openRedis(settings);
+  const queue = new Queue(NIGHTLY_QUEUE, { connection: conn, prefix: settings.prefix });
+  queue.on('error', () => undefined); // connection errors surface through the failing upsert
+  try {
+    await upsertNightlySchedule(queue, nightlyConfig(config));
+  } finally {
+    await closeAll([queue], conn);
+  }
 }

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.ts';
 import { PRIORITY_SQL } from '../cases/score.ts';
 import { QUEUED_STATUSES_SQL } from '../cases/status.ts';
 import { inspectionQueueName } from './names.ts';
+import { isLive } from './locks.ts';
 import { checkRedis, closeAll, isRedisError, openRedis, redisLostMessage, redisUnavailableMessage, type RedisSettings } from './redis.ts';
 
 export interface CaseJobData {
@@ -18,8 +19,29 @@ export const CASE_JOB_NAME = 'inspect-case';
 /** Every state a job can be in except completed (completed jobs are removed on completion). */
 export const LIVE_JOB_TYPES: JobType[] = ['wait', 'prioritized', 'active', 'delayed', 'failed', 'waiting-children'];
 
+/** What the queue needs to (re-)create a case's job. */
+export type CaseJobRow = {
+  case_id: string;
+  admdvs: string;
+  risk_score: number;
+  subject_type: string;
+  priority: number;
+};
+
+export function caseJobData(c: Omit<CaseJobRow, 'priority'>): CaseJobData {
+  return { case_id: c.case_id, admdvs: c.admdvs, risk_score: c.risk_score, subject_type: c.subject_type };
+}
+
 export function caseJobOptions(caseId: string, priority: number) {
   return { jobId: caseId, priority, removeOnComplete: true, removeOnFail: false };
+}
+
+/**
+ * A held case whose job Redis lost comes back as a delayed job due when the store's lock runs out: nobody can
+ * take it before, and afterwards BullMQ puts it back in priority order by itself.
+ */
+export function heldJobOptions(c: CaseJobRow, until: number) {
+  return { ...caseJobOptions(c.case_id, c.priority), delay: Math.max(0, until - Date.now()) };
 }
 
 export function inspectionQueue(conn: Redis, settings: RedisSettings, admdvs: string): Queue<CaseJobData> {
@@ -58,8 +80,9 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
   if (!ping.ok) {
     return { dispatched: 0, reprioritized: 0, redis_available: false, message: redisUnavailableMessage(settings, ping.error, `${pending} 个案件 cases`) };
   }
-  const rows = await store.all<{ case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number; was_sent: boolean }>(
-    `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority, dispatched_priority IS NOT NULL AS was_sent
+  const rows = await store.all<OutboxRow>(
+    `SELECT case_id, admdvs, risk_score, subject_type, ${PRIORITY_SQL('risk_score')} AS priority, dispatched_priority IS NOT NULL AS was_sent,
+       queue_token, epoch_ms(queue_lock_expires_at) AS lock_expires_ms
      FROM cases WHERE ${CASE_OUTBOX_WHERE_SQL}
      ORDER BY admdvs, case_id`,
   );
@@ -80,7 +103,7 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
         const q = queueFor(admdvs);
         for (let i = 0; i < group.length; i += CHUNK) {
           const chunk = group.slice(i, i + CHUNK);
-          await q.addBulk(chunk.map((r) => ({ name: CASE_JOB_NAME, data: jobData(r), opts: caseJobOptions(r.case_id, r.priority) })));
+          await q.addBulk(chunk.map((r) => ({ name: CASE_JOB_NAME, data: caseJobData(r), opts: caseJobOptions(r.case_id, r.priority) })));
           dispatched += chunk.length;
         }
       }),
@@ -110,11 +133,17 @@ export async function dispatchCases(store: Store, settings: RedisSettings): Prom
   };
 }
 
-/** Re-adds the job if Redis lost it (true), else re-prioritises a waiting one or retries a failed one. */
-async function resendCase(q: Queue<CaseJobData>, r: { case_id: string; admdvs: string; risk_score: number; subject_type: string; priority: number }): Promise<boolean> {
+type OutboxRow = CaseJobRow & { was_sent: boolean; queue_token: string | null; lock_expires_ms: number | null };
+
+/**
+ * Re-adds the job if Redis lost it (true; held until the lock's expiry if an inspector holds the case), else
+ * re-prioritises a waiting one or retries a failed one.
+ */
+async function resendCase(q: Queue<CaseJobData>, r: OutboxRow): Promise<boolean> {
   const job = await Job.fromId<CaseJobData>(q, r.case_id);
   if (!job) {
-    await q.add(CASE_JOB_NAME, jobData(r), caseJobOptions(r.case_id, r.priority));
+    const lock = { token: r.queue_token, expiresAt: r.lock_expires_ms };
+    await q.add(CASE_JOB_NAME, caseJobData(r), isLive(lock) ? heldJobOptions(r, lock.expiresAt!) : caseJobOptions(r.case_id, r.priority));
     return true;
   }
   const state = await job.getState();
@@ -123,11 +152,7 @@ async function resendCase(q: Queue<CaseJobData>, r: { case_id: string; admdvs: s
   return false;
 }
 
-function jobData(r: { case_id: string; admdvs: string; risk_score: number; subject_type: string }): CaseJobData {
-  return { case_id: r.case_id, admdvs: r.admdvs, risk_score: r.risk_score, subject_type: r.subject_type };
-}
-
-export async function markDispatched(store: Store, rows: { case_id: string; priority: number }[], opts: { clearLock?: boolean } = {}): Promise<void> {
+export async function markDispatched(store: Store, rows: { case_id: string; priority: number }[]): Promise<void> {
   if (rows.length === 0) return;
   await store.transaction(async () => {
     await store.run('CREATE OR REPLACE TEMP TABLE fw_dispatched (case_id VARCHAR, priority INTEGER)');
@@ -139,7 +164,6 @@ export async function markDispatched(store: Store, rows: { case_id: string; prio
       );
     }
     await store.run(`UPDATE cases SET dispatched_priority = d.priority, dispatched_at = now()
-      ${opts.clearLock ? ', queue_token = NULL, queue_taken_by = NULL, queue_taken_at = NULL' : ''}
       FROM fw_dispatched d WHERE cases.case_id = d.case_id`);
     await store.run('DROP TABLE fw_dispatched');
   });

@@ -3,28 +3,39 @@ import type { Store } from '../store/store.ts';
 import type { CasesConfig } from '../cases/config.ts';
 import type { CaseJobData } from './dispatch.ts';
 import { inspectionWorker, InspectionClients, shareInspectionClients } from './clients.ts';
-import { clearLock } from './inspector.ts';
+import { LOCK_EXPIRED_REASON, clearLock } from './locks.ts';
 import { reconcileQueues } from './reconcile.ts';
 import { inspectionQueueName } from './names.ts';
 import { checkRedis, openRedis, type RedisSettings } from './redis.ts';
 
 export interface QueueOwner {
-  /** Runs a reconcile pass now (also creates stalled checkers for new regions). */
+  /** Runs a reconcile pass now (also creates stalled checkers for new regions and runs the `ensure` steps). */
   reconcile(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Something else the owner keeps in Redis and a flush would lose, re-created idempotently after every
+ * reconcile pass: e.g. the nightly and monthly job schedulers (passed in by the owner server, so this module
+ * does not depend on nightly or referrals).
+ */
+export interface EnsureStep {
+  name: string;
+  run(): Promise<void>;
 }
 
 /**
  * The owner process (`fundwatch serve`) runs this: per region a Worker that only runs BullMQ's stalled-job
  * checks (`startStalledCheckTimer`), so a case whose inspector's lock ran out returns to the queue. BullMQ
  * puts stalled jobs in the plain wait list, ahead of every prioritised job; the `stalled` handler restores
- * the case's priority and clears the lock in DuckDB. Reconcile runs at start-up and every `reconcileMs`.
+ * the case's priority and clears the (expired) lock in DuckDB. Reconcile runs at start-up and every
+ * `reconcileMs`, followed by the `ensure` steps, so a flushed Redis is whole again within one period.
  * It also keeps the inspector commands' Redis clients for this process (`shareInspectionClients`).
  */
 export async function startQueueOwner(
   store: Store,
   settings: RedisSettings,
-  opts: { config: CasesConfig; reconcileMs?: number; stalledMs?: number; log?: (msg: string) => void },
+  opts: { config: CasesConfig; reconcileMs?: number; stalledMs?: number; ensure?: EnsureStep[]; log?: (msg: string) => void },
 ): Promise<QueueOwner> {
   const log = opts.log ?? (() => undefined);
   const workers = new Map<string, Worker<CaseJobData>>();
@@ -39,6 +50,7 @@ export async function startQueueOwner(
       const w = inspectionWorker(settings, admdvs, opts.config.review_lock_minutes * 60_000, stalledMs);
       w.on('error', (err) => log(`队列错误 queue error (${admdvs}): ${err.message}`));
       const q = new Queue<CaseJobData>(inspectionQueueName(admdvs), { connection: conn, prefix: settings.prefix });
+      q.on('error', () => undefined); // Redis away: surfaced by the failing stalled handling, which is logged
       queues.push(q);
       w.on('stalled', (jobId: string) => {
         void onStalled(q, jobId).catch((err) => log(`恢复超时案件失败 stalled handling failed (${jobId}): ${(err as Error).message}`));
@@ -51,8 +63,10 @@ export async function startQueueOwner(
   async function onStalled(q: Queue<CaseJobData>, jobId: string): Promise<void> {
     const job = await Job.fromId<CaseJobData>(q, jobId);
     if (job && (await job.getState()) === 'waiting') await job.changePriority({ priority: job.opts.priority ?? 1 });
-    await clearLock(store, jobId, 'system', '审核锁超时，案件回到队列 review lock expired; case returned to the queue');
-    log(`案件 ${jobId} 锁已超时，已回到队列 (lock expired, case back in the queue)`);
+    // Only an expired lock: someone may have taken the case between BullMQ's move and this handler.
+    if (await clearLock(store, jobId, 'system', LOCK_EXPIRED_REASON, { expiredOnly: true })) {
+      log(`案件 ${jobId} 锁已超时，已回到队列 (lock expired, case back in the queue)`);
+    }
   }
 
   async function reconcile(): Promise<void> {
@@ -62,6 +76,9 @@ export async function startQueueOwner(
     }
     const r = await reconcileQueues(store, settings);
     log(r.message);
+    for (const step of opts.ensure ?? []) {
+      await step.run().catch((err: Error) => log(`重建失败 re-creating ${step.name} failed: ${err.message}`));
+    }
     await ensureWorkers();
   }
 

@@ -187,6 +187,21 @@ export async function scheduleMonthlyFiles(q: Queue, rc: ReferralsConfig): Promi
   await q.upsertJobScheduler(MONTHLY_FILES_SCHEDULER_ID, { pattern: rc.monthly_cron, tz: 'Asia/Shanghai' }, { name: 'monthly-files', data: {} });
 }
 
+/**
+ * Re-creates the monthly file-drop job scheduler if Redis lost it (FLUSHALL, restart without persistence);
+ * idempotent. The owner's queue reconcile runs it (api/start.ts passes it to `startQueueOwner`).
+ */
+export async function ensureMonthlyFilesSchedule(settings: RedisSettings, config: FundwatchConfig): Promise<void> {
+  const conn = openRedis(settings);
+  const q = new Queue(REFERRAL_FILES_QUEUE, { connection: conn, prefix: settings.prefix });
+  q.on('error', () => undefined); // connection errors surface through the failing upsert
+  try {
+    await scheduleMonthlyFiles(q, referralsConfig(config));
+  } finally {
+    await closeAll([q], conn);
+  }
+}
+
 async function moveToDeadLetter(store: Store, dlq: Queue, d: DepartmentConfig, job: Job<DeliveryJobData>, err: Error): Promise<void> {
   await store.exclusive(() =>
     store.run(`UPDATE referral_deliveries SET status = 'dead_letter', last_error = $3 WHERE referral_id = $1 AND department_id = $2`, [

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import { connectionOptions } from '../../pipeline/queue/redis.ts';
-import { NIGHTLY_QUEUE, startNightlyScheduler } from '../../pipeline/nightly/scheduler.ts';
+import { NIGHTLY_QUEUE, ensureNightlySchedule, startNightlyScheduler } from '../../pipeline/nightly/scheduler.ts';
 import { nightlyConfig } from '../../pipeline/nightly/config.ts';
 
 describe('nightly scheduler (BullMQ job scheduler on the real Redis)', () => {
@@ -25,6 +25,24 @@ describe('nightly scheduler (BullMQ job scheduler on the real Redis)', () => {
       await a?.close();
       await b?.close();
       t.cleanup();
+    }
+  });
+
+  it('ensureNightlySchedule (run by the owner after each reconcile) re-creates the schedule Redis lost, once', async () => {
+    const wiped = testRedis();
+    const config = { nightly: { cron: '15 3 * * *' } };
+    const q = new Queue(NIGHTLY_QUEUE, { connection: connectionOptions(wiped.settings), prefix: wiped.settings.prefix });
+    try {
+      await ensureNightlySchedule(wiped.settings, config);
+      await wiped.deleteKeys(); // what a FLUSHALL does to this prefix
+      expect(await q.getJobSchedulers()).toEqual([]);
+      await ensureNightlySchedule(wiped.settings, config);
+      await ensureNightlySchedule(wiped.settings, config);
+      const schedulers = await q.getJobSchedulers();
+      expect(schedulers.map((s) => ({ key: s.key, pattern: s.pattern, tz: s.tz }))).toEqual([{ key: 'nightly-run', pattern: '15 3 * * *', tz: 'Asia/Shanghai' }]);
+    } finally {
+      await q.close();
+      await wiped.cleanup();
     }
   });
 

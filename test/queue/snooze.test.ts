@@ -77,7 +77,7 @@ describe('take next skips snoozed and rule-suppressed cases (real Redis)', () =>
     expect(await q.getJobCounts('prioritized', 'delayed', 'active')).toEqual({ prioritized: 0, delayed: 0, active: 4 });
   }, 60_000);
 
-  it('after the keys are wiped, reconcile re-adds a snoozed case and take next delays it again', async () => {
+  it('after the keys are wiped, reconcile re-adds a snoozed case (take next delays it again) and the taken one as still held', async () => {
     const t = await tempStore();
     cleanups.push(t.cleanup);
     const r = testRedis();
@@ -88,8 +88,11 @@ describe('take next skips snoozed and rule-suppressed cases (real Redis)', () =>
     await store.run(`INSERT INTO case_snoozes VALUES ($1, DATE '2099-01-31', '暂缓', 'sup1', now())`, [ids[0]]);
     expect((await takeNextCase(store, r.settings, { inspector: 'insp1', config })).case_id).toBe(ids[1]);
     await r.deleteKeys();
-    expect(await reconcileQueues(store, r.settings)).toMatchObject({ readded: 2 });
-    expect(await takeNextCase(store, r.settings, { inspector: 'insp1', config })).toMatchObject({ case_id: ids[1] });
-    expect(await takeNextCase(store, r.settings, { inspector: 'insp1', config })).toMatchObject({ case_id: null });
+    expect(await reconcileQueues(store, r.settings)).toMatchObject({ readded: 2, held: 1 });
+    expect(await takeNextCase(store, r.settings, { inspector: 'insp2', config })).toMatchObject({ case_id: null });
+    const q = new Queue(inspectionQueueName('421000'), { connection: { host: '127.0.0.1', port: 6379 }, prefix: r.settings.prefix });
+    cleanups.push(() => q.close());
+    expect(await q.getJobCounts('prioritized', 'delayed', 'active')).toEqual({ prioritized: 0, delayed: 2, active: 0 });
+    expect(await store.scalar('SELECT queue_taken_by FROM cases WHERE case_id = $1', [ids[1]])).toBe('insp1');
   }, 60_000);
 });
