@@ -1,4 +1,4 @@
-import type { User } from './users.ts';
+import type { User } from '../pipeline/access/users.ts';
 
 /**
  * Resolved sessions and tokens for a few seconds, so a burst of requests does not look each one up in

@@ -3,7 +3,7 @@ import { slaClock } from './sla.ts';
 import { caseEvents } from '../pipeline/cases/events.ts';
 import { STATUS_ZH } from '../pipeline/cases/status.ts';
 import { readCaseEvidence } from '../pipeline/nightly/case-evidence.ts';
-import { maskCertno, maskName } from './audit.ts';
+import { maskCertno, maskName } from '../pipeline/access/mask.ts';
 import { ALERT_SELECT, alertRow, idList, ts } from './sql.ts';
 
 export interface CaseDetail {

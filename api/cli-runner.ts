@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { CommanderError, type Command } from 'commander';
 import type { Store } from '../pipeline/store/store.ts';
+import type { Principal } from '../pipeline/access/policy.ts';
 import { cliInvocation, reportError, UsageError } from '../pipeline/cli/context.ts';
 import { buildProgram } from '../pipeline/cli/main.ts';
 
@@ -21,14 +22,14 @@ function routeOutput(cmd: Command, out: Capture, err: Capture): void {
  * Runs a CLI argv forwarded by another process inside this (owner) process: the same commander program,
  * with the owner's open store and captured output. Exit codes as the CLI: 0, 1 failure, 2 bad usage.
  */
-export async function runForwardedCli(store: Store, argv: string[], actor: string): Promise<{ stdout: string; stderr: string; exit_code: number }> {
+export async function runForwardedCli(store: Store, argv: string[], principal: Principal): Promise<{ stdout: string; stderr: string; exit_code: number }> {
   const out = new Capture();
   const err = new Capture();
   const program = await buildProgram();
   routeOutput(program, out, err);
   let exit = 0;
   try {
-    await cliInvocation.run({ store, stdout: out, stderr: err, actor }, () => program.parseAsync(argv, { from: 'user' }));
+    await cliInvocation.run({ store, stdout: out, stderr: err, principal }, () => program.parseAsync(argv, { from: 'user' }));
   } catch (e) {
     if (e instanceof CommanderError) {
       exit = e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version' ? 0 : 2;

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../pipeline/store/store.ts';
 import type { FundwatchConfig } from '../pipeline/config.ts';
 import type { RedisSettings } from '../pipeline/queue/redis.ts';
-import type { Role, User } from './users.ts';
+import type { Action, Principal } from '../pipeline/access/policy.ts';
 import type { ReadPool } from './read-pool.ts';
 
 /** What every route module gets: the owner's open store and settings. */
@@ -26,18 +26,13 @@ export interface AppDeps extends ServerDeps {
   reads: ReadPool;
 }
 
-export const STAFF: Role[] = ['inspector', 'expert', 'supervisor', 'admin'];
-/** Everyone who may read the surveillance data (auditor: read-only). */
-export const READERS: Role[] = [...STAFF, 'auditor'];
-export const MANAGERS: Role[] = ['supervisor', 'admin'];
-
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Roles allowed on this route; routes under /api/v1/ without it are admin-only. */
-    roles?: Role[];
+    /** The policy action this route needs (pipeline/access/policy.ts); routes under /api/v1/ without one are refused. */
+    action?: Action;
   }
   interface FastifyRequest {
-    user: User | null;
+    user: Principal | null;
   }
 }
 

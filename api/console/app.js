@@ -1,6 +1,6 @@
 'use strict';
 // FundWatch console: a small hash-routed page over /api/v1. All text from the API is escaped.
-const state = { user: null, lang: localStorage.getItem('fw_lang') || 'zh', charts: [] };
+const state = { user: null, csrf: null, lang: localStorage.getItem('fw_lang') || 'zh', charts: [] };
 const t = (k) => (window.I18N[state.lang] && window.I18N[state.lang][k]) || window.I18N.zh[k] || k;
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const money = (v) => (typeof v === 'number' ? v.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '—');
@@ -18,7 +18,9 @@ let renderSeq = 0;
 
 async function api(path, opts = {}) {
   const seq = renderSeq;
-  const res = await fetch(path, { credentials: 'same-origin', ...opts, headers: { ...(opts.body && !(opts.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...(opts.headers || {}) } });
+  // Every state-changing request carries the session's CSRF token (given at login and by /api/v1/me).
+  const csrf = opts.method && opts.method !== 'GET' && state.csrf ? { 'x-csrf-token': state.csrf } : {};
+  const res = await fetch(path, { credentials: 'same-origin', ...opts, headers: { ...(opts.body && !(opts.body instanceof FormData) ? { 'content-type': 'application/json' } : {}), ...csrf, ...(opts.headers || {}) } });
   const type = res.headers.get('content-type') || '';
   const body = type.includes('json') ? await res.json() : await res.text();
   if (res.status === 401 && !path.startsWith('/auth/')) { state.user = null; render(); throw new Error(body.message || 'unauthorized'); }
@@ -92,6 +94,7 @@ function renderLogin() {
     try {
       const r = await post('/auth/login', { name: f.get('name'), password: f.get('password') });
       state.user = r.user;
+      state.csrf = r.csrf_token;
       location.hash = `#/${navFor(r.user.role)[0][0]}`;
       render();
     } catch (e) { $('#login-msg').innerHTML = `<div class="msg err">${esc(t('login_failed'))}: ${esc(e.message)}</div>`; }
@@ -204,7 +207,7 @@ function decisionForm(c) {
 function wireDecision(c) {
   const id = c.case_id;
   const act = async (body) => {
-    try { await post(`/api/v1/cases/${encodeURIComponent(id)}/transitions`, body); await renderCase(id); $('#decide-msg') && ($('#decide-msg').innerHTML = `<div class="msg ok">${esc(t('saved'))}</div>`); }
+    try { await post(`/api/v1/cases/${encodeURIComponent(id)}/transitions`, body); await renderCase(id); const msg = $('#decide-msg'); if (msg) msg.innerHTML = `<div class="msg ok">${esc(t('saved'))}</div>`; }
     catch (e) { $('#decide-msg').innerHTML = `<div class="msg err">${esc(e.message)}</div>`; }
   };
   const on = (sel, fn) => { const el = $(sel); if (el) el.onclick = fn; };
@@ -307,9 +310,9 @@ async function renderInstitutionCase(id) {
 }
 
 $('#lang').onclick = () => { state.lang = state.lang === 'zh' ? 'en' : 'zh'; localStorage.setItem('fw_lang', state.lang); render(); };
-$('#logout').onclick = async () => { await api('/auth/logout', { method: 'POST' }); state.user = null; location.hash = ''; render(); };
+$('#logout').onclick = async () => { await api('/auth/logout', { method: 'POST' }); state.user = null; state.csrf = null; location.hash = ''; render(); };
 window.addEventListener('hashchange', render);
 (async () => {
-  try { state.user = (await api('/api/v1/me')).user; } catch { state.user = null; }
+  try { const me = await api('/api/v1/me'); state.user = me.user; state.csrf = me.csrf_token || null; } catch { state.user = null; }
   render();
 })();

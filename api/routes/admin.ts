@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { S, actorOf, idParams, type AppDeps } from '../context.ts';
 import { ts } from '../sql.ts';
-import { addUser, createApiToken, listUsers, ROLES, type Role } from '../users.ts';
+import { addUser, createApiToken, listUsers } from '../../pipeline/access/users.ts';
+import { ROLES, type Role } from '../../pipeline/access/roles.ts';
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store, reads } = deps;
 
-  app.get('/api/v1/users', { config: { roles: ['admin'] }, schema: { tags: ['admin'], summary: '用户列表 users' } }, async () => ({ items: await reads.use(listUsers) }));
+  app.get('/api/v1/users', { config: { action: 'users.manage' }, schema: { tags: ['admin'], summary: '用户列表 users' } }, async () => ({ items: await reads.use(listUsers) }));
 
   app.post<{ Body: { name: string; role: Role; region?: string; institution?: string } }>('/api/v1/users', {
-    config: { roles: ['admin'] },
+    config: { action: 'users.manage' },
     schema: {
       tags: ['admin'], summary: '新建用户 create a user (the generated password is returned once)',
       body: {
@@ -23,7 +24,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.post<{ Params: { id: string }; Body: { label?: string } }>('/api/v1/users/:id/tokens', {
-    config: { roles: ['admin'] },
+    config: { action: 'users.manage' },
     schema: {
       tags: ['admin'], summary: '签发 API 令牌 issue an API token for a system account (returned once)', params: idParams(),
       body: { type: 'object', additionalProperties: false, properties: { label: { type: 'string', maxLength: 100 } } },
@@ -31,7 +32,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AppDeps): void {
   }, async (req, reply) => reply.code(201).send(await createApiToken(store, req.params.id, req.body?.label ?? null, actorOf(req))));
 
   app.get<{ Querystring: { action?: string; actor?: string; object_id?: string; limit: number; offset: number } }>('/api/v1/audit', {
-    config: { roles: ['admin', 'auditor', 'supervisor'] },
+    config: { action: 'audit.read' },
     schema: {
       tags: ['admin'], summary: '审计日志 audit log',
       querystring: {

@@ -3,9 +3,11 @@ import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'n
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
-import { auditNow } from '../audit.ts';
+import { HttpError, S, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
+import { auditNow } from '../../pipeline/access/audit.ts';
 import { ts } from '../sql.ts';
+import { mayUnmask } from '../../pipeline/access/policy.ts';
+import { maskRaw } from '../../pipeline/access/mask.ts';
 import { ARCHIVE_FILE, ArchiveError, unpackBatchArchive } from '../batch-archive.ts';
 
 const TABLE_FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(csv|txt|tsv|parquet|json|jsonl)$/;
@@ -14,7 +16,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store, reads } = deps;
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/api/v1/batches', {
-    config: { roles: READERS },
+    config: { action: 'batches.read' },
     schema: { tags: ['batches'], summary: '批次列表 batches', querystring: { type: 'object', additionalProperties: false, properties: { limit: S.limit, offset: S.offset } } },
   }, async (req) => {
     const items = await reads.all(
@@ -27,7 +29,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
     return { items, inbox_pending: pending };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/batches/:id', { config: { roles: READERS }, schema: { tags: ['batches'], summary: '批次状态 batch status and ingest summary', params: idParams() } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/api/v1/batches/:id', { config: { action: 'batches.read' }, schema: { tags: ['batches'], summary: '批次状态 batch status and ingest summary', params: idParams() } }, async (req) => {
     const b = await reads.one(
       `SELECT batch_id, source_dir, status, ${ts('started_at')} AS started_at, ${ts('finished_at')} AS finished_at, files::VARCHAR AS files,
          summary::VARCHAR AS summary, mapping_profile, error FROM batches WHERE batch_id = $1`, [req.params.id]);
@@ -35,16 +37,18 @@ export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
     return { ...b, files: b.files ? JSON.parse(b.files as string) : null, summary: b.summary ? JSON.parse(b.summary as string) : null };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { table?: string; reason_code?: string; severity?: string; limit: number; offset: number } }>('/api/v1/batches/:id/rejects', {
-    config: { roles: READERS },
+  app.get<{ Params: { id: string }; Querystring: { table?: string; reason_code?: string; severity?: string; unmasked?: boolean; limit: number; offset: number } }>('/api/v1/batches/:id/rejects', {
+    config: { action: 'batches.read' },
     schema: {
-      tags: ['batches'], summary: '拒收记录 rejected and warned rows of a batch', params: idParams(),
+      tags: ['batches'], summary: '拒收记录 rejected and warned rows of a batch (names and ID numbers in `raw` masked; `unmasked=true` for supervisors and admins, audited)', params: idParams(),
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { table: { type: 'string', pattern: '^[a-z_]{1,40}$' }, reason_code: { type: 'string', pattern: '^[a-z_]{1,40}$' }, severity: { type: 'string', enum: ['error', 'warning'] }, limit: S.limit, offset: S.offset },
+        properties: { table: { type: 'string', pattern: '^[a-z_]{1,40}$' }, reason_code: { type: 'string', pattern: '^[a-z_]{1,40}$' }, severity: { type: 'string', enum: ['error', 'warning'] }, unmasked: { type: 'boolean', default: false }, limit: S.limit, offset: S.offset },
       },
     },
   }, async (req) => {
+    const unmasked = Boolean(req.query.unmasked);
+    if (unmasked && !mayUnmask(req.user!, 'rejects')) throw new HttpError(403, '只有主管和管理员可查看未脱敏的原始行 (only supervisors and admins may see unmasked rows)');
     const params: unknown[] = [req.params.id];
     const where = ['batch_id = $1'];
     if (req.query.table) where.push(`table_name = $${params.push(req.query.table)}`);
@@ -55,13 +59,23 @@ export function registerBatchRoutes(app: FastifyInstance, deps: AppDeps): void {
     const items = await reads.all(
       `SELECT table_name, file, row_number, field, reason_code, severity, message, raw::VARCHAR AS raw, status FROM rejects WHERE ${w}
        ORDER BY table_name, row_number, field LIMIT ${req.query.limit} OFFSET ${req.query.offset}`, params as never);
-    return { total, items };
+    if (unmasked && items.length) {
+      await auditNow(store, { actor: actorOf(req), action: 'unmasked_read', object_type: 'batch', object_id: req.params.id, detail: { view: 'rejects', rows: items.length, table: req.query.table ?? null, offset: req.query.offset } });
+    }
+    return {
+      total,
+      masked: !unmasked,
+      items: items.map((r) => {
+        if (unmasked || typeof r.raw !== 'string') return r;
+        return { ...r, raw: JSON.stringify(maskRaw(r.table_name as string, JSON.parse(r.raw))) };
+      }),
+    };
   });
 
   // Upload: the files of one batch (multipart; an archive is unpacked), written to a new inbox directory with _SUCCESS; the next
   // nightly run (or POST /api/v1/runs) ingests it.
   app.post('/api/v1/batches', {
-    config: { roles: MANAGERS },
+    config: { action: 'batches.upload' },
     schema: { tags: ['batches'], summary: '上传批次 upload a batch (multipart: its table files, or one .tar/.tar.gz of them) into the inbox', consumes: ['multipart/form-data'] },
   }, async (req, reply) => {
     if (!req.isMultipart()) throw new HttpError(415, '须以 multipart/form-data 上传文件 (upload files as multipart/form-data)');

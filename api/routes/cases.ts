@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { listValue } from '@duckdb/node-api';
-import { HttpError, MANAGERS, READERS, S, STAFF, actorOf, forbidden, idParams, notFound, type AppDeps, type ServerDeps } from '../context.ts';
-import { auditNow } from '../audit.ts';
+import { HttpError, S, actorOf, forbidden, idParams, notFound, type AppDeps, type ServerDeps } from '../context.ts';
+import { mayUnmask, requireCaseWorker, scopeRegion } from '../../pipeline/access/policy.ts';
+import { auditNow } from '../../pipeline/access/audit.ts';
 import { idList, regionClause } from '../sql.ts';
 import { caseDetail } from '../case-detail.ts';
 import { CASE_SELECT } from '../../pipeline/cases/list.ts';
@@ -50,7 +51,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
   const cfg = () => casesConfig(deps.config);
 
   app.get<{ Querystring: CaseQuery }>('/api/v1/cases', {
-    config: { roles: READERS },
+    config: { action: 'cases.read' },
     schema: {
       tags: ['cases'], summary: '案件列表 list cases (filter, sort, paginate)',
       querystring: {
@@ -94,7 +95,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.get<{ Params: { id: string }; Querystring: { unmasked?: boolean } }>('/api/v1/cases/:id', {
-    config: { roles: READERS },
+    config: { action: 'cases.read' },
     schema: {
       tags: ['cases'], summary: '案件详情 case detail: alerts, evidence lines, person, visit timeline, peers, events',
       params: idParams(),
@@ -102,7 +103,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
     },
   }, async (req) => {
     const unmasked = Boolean(req.query.unmasked);
-    if (unmasked && !STAFF.includes(req.user!.role)) throw forbidden('只有稽核人员可查看完整身份信息 (only inspection staff may see unmasked identities)');
+    if (unmasked && !mayUnmask(req.user!, 'persons')) throw forbidden('只有稽核人员可查看完整身份信息 (only inspection staff may see unmasked identities)');
     const r = await reads.use(async (db) => caseDetail(db, await loadVisibleCase(req, req.params.id, db), { unmasked, slaDays: slaDays(deps) }));
     if (unmasked && r.psnNo) {
       await auditNow(store, { actor: actorOf(req), action: 'unmasked_read', object_type: 'person', object_id: r.psnNo, detail: { case_id: req.params.id, view: 'case_detail' } });
@@ -112,20 +113,20 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.post<{ Body: { region?: string } }>('/api/v1/cases/take-next', {
-    config: { roles: STAFF },
+    config: { action: 'cases.take' },
     schema: {
-      tags: ['cases'], summary: '领取下一个案件 take the next case from the queue',
+      tags: ['cases'], summary: '领取下一个案件 take the next case from the queue (of your region; a region asked for must lie inside it)',
       body: { type: 'object', additionalProperties: false, properties: { region: S.region } },
     },
   }, async (req, reply) => {
-    const region = req.body?.region ?? req.user!.region ?? undefined;
+    const region = scopeRegion(req.user!, req.body?.region);
     const r = await takeNextCase(store, deps.redis, { inspector: req.user!.user_id, region, config: cfg() });
     if (!r.redis_available) return reply.code(503).send({ error: 'unavailable', message: r.message });
     return r;
   });
 
   app.post<{ Params: { id: string }; Body: TransitionBody }>('/api/v1/cases/:id/transitions', {
-    config: { roles: STAFF },
+    config: { action: 'cases.work' },
     schema: {
       tags: ['cases'], summary: '案件状态变更 case transition: review, expert, decide, close, assign, release, renew',
       params: idParams(),
@@ -143,7 +144,7 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
   }, async (req) => {
     const c = await loadVisibleCase(req, req.params.id);
     const id = c.case_id as string;
-    const by = { actor: req.user!.user_id, role: req.user!.role };
+    const by = { actor: req.user!.user_id, role: req.user!.role, region: req.user!.region };
     const b = req.body;
     const reason = b.reason ?? null;
     let queue: unknown = null;
@@ -152,44 +153,49 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
       case 'expert': await requestExpertReview(store, id, by, reason); break;
       case 'decide': {
         if (!b.decision) throw new HttpError(400, '须选择决定 decision is required');
-        if (c.status === 'expert_review' && !['expert', 'supervisor', 'admin'].includes(by.role) && c.assignee !== by.actor) throw forbidden();
         await decideCase(store, id, { decision: b.decision, confirmed_amount: b.confirmed_amount, recovered_amount: b.recovered_amount, deducted_amount: b.deducted_amount, fined_amount: b.fined_amount, reason }, by);
         queue = await completeCaseJob(store, deps.redis, id).catch((e: Error) => ({ done: false, message: e.message }));
         break;
       }
       case 'close': await closeCase(store, id, by, reason, cfg()); break;
       case 'assign':
-        if (!MANAGERS.includes(by.role)) throw forbidden('只有主管可以分派案件 (only supervisors assign cases)');
         if (!b.assignee) throw new HttpError(400, '须指定 assignee');
         await assignCase(store, id, b.assignee, by, reason);
         break;
-      case 'release': queue = { released: await releaseCase(store, deps.redis, id, by.actor, reason) }; break;
-      case 'renew': queue = { renewed: await renewCaseLock(store, deps.redis, id, by.actor, cfg()) }; break;
+      case 'release':
+        requireCaseWorker(req.user!, caseAccess(c), '放回队列');
+        queue = { released: await releaseCase(store, deps.redis, id, by.actor, reason) };
+        break;
+      case 'renew':
+        requireCaseWorker(req.user!, caseAccess(c), '续期');
+        queue = { renewed: await renewCaseLock(store, deps.redis, id, by.actor, cfg()) };
+        break;
     }
     await auditNow(store, { actor: by.actor, action: `case_${b.action}`, object_type: 'case', object_id: id, detail: { decision: b.decision ?? null, assignee: b.assignee ?? null, reason } });
     return { case: await store.one(`${CASE_SELECT} WHERE case_id = $1`, [id]), queue };
   });
 
   app.post<{ Params: { id: string }; Body: { text: string } }>('/api/v1/cases/:id/comments', {
-    config: { roles: STAFF },
+    config: { action: 'cases.work' },
     schema: {
       tags: ['cases'], summary: '添加评论 comment on a case', params: idParams(),
       body: { type: 'object', required: ['text'], additionalProperties: false, properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } } },
     },
   }, async (req, reply) => {
     const c = await loadVisibleCase(req, req.params.id);
-    await commentCase(store, c.case_id as string, { actor: req.user!.user_id, role: req.user!.role }, req.body.text);
+    await commentCase(store, c.case_id as string, { actor: req.user!.user_id, role: req.user!.role, region: req.user!.region }, req.body.text);
     return reply.code(201).send({ ok: true });
   });
 
   app.post<{ Params: { id: string }; Body: { until: string; reason?: string } }>('/api/v1/cases/:id/snooze', {
-    config: { roles: STAFF },
+    config: { action: 'cases.work' },
     schema: {
       tags: ['cases'], summary: '暂缓 snooze a case until a date', params: idParams(),
       body: { type: 'object', required: ['until'], additionalProperties: false, properties: { until: S.date, reason: S.text } },
     },
   }, async (req, reply) => {
     const c = await loadVisibleCase(req, req.params.id);
+    requireCaseWorker(req.user!, caseAccess(c), '暂缓');
     const until = req.body.until;
     if (Number.isNaN(Date.parse(`${until}T00:00:00Z`)) || until <= new Date().toISOString().slice(0, 10)) {
       throw new HttpError(400, `暂缓日期须晚于今天 until must be a future date (got ${until})`);
@@ -207,6 +213,10 @@ export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (!c) throw notFound(`案件 case ${id}`);
     return c;
   }
+}
+
+function caseAccess(c: Record<string, unknown>) {
+  return { case_id: c.case_id as string, admdvs: c.admdvs as string, assignee: (c.assignee as string | null) ?? null };
 }
 
 interface TransitionBody {

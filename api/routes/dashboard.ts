@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { READERS, type AppDeps } from '../context.ts';
+import type { AppDeps } from '../context.ts';
 import { ts } from '../sql.ts';
 import type { Store } from '../../pipeline/store/store.ts';
 import { rulePrecision } from '../../pipeline/cases/list.ts';
 import { knowledgeBaseStatus } from '../../pipeline/kb/status.ts';
-import type { Role } from '../users.ts';
 
 export function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const { store, reads } = deps;
+  const { reads } = deps;
 
-  app.get('/api/v1/dashboard', { config: { roles: READERS }, schema: { tags: ['dashboard'], summary: '统计看板 dashboard statistics' } }, async () => {
+  app.get('/api/v1/dashboard', { config: { action: 'data.read' }, schema: { tags: ['dashboard'], summary: '统计看板 dashboard statistics' } }, async () => {
     const open = `status = 'open'`;
     return {
       totals: await reads.one(`SELECT count(*)::INTEGER AS open_alerts, coalesce(sum(amount_at_risk), 0)::DOUBLE AS amount_at_risk,
@@ -26,7 +25,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: AppDeps): vo
     };
   });
 
-  app.get('/api/v1/status', { config: { roles: [...READERS, 'civil_affairs', 'institution'] as Role[] }, schema: { tags: ['dashboard'], summary: '系统状态与横幅 system status and console banners' } }, async () => reads.use(systemStatus));
+  app.get('/api/v1/status', { config: { action: 'status.read' }, schema: { tags: ['dashboard'], summary: '系统状态与横幅 system status and console banners' } }, async () => reads.use(systemStatus));
 }
 
 /** What the console banner shows: the last nightly run failed, or the knowledge base is empty or stale. */

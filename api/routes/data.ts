@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { HttpError, MANAGERS, READERS, S, actorOf, idParams, notFound, sendHtml, type AppDeps } from '../context.ts';
+import { HttpError, S, actorOf, idParams, notFound, sendHtml, type AppDeps } from '../context.ts';
 import { ALERT_SELECT, alertRow, regionClause, ts } from '../sql.ts';
 import { effectiveParams, listDetectors } from '../detectors.ts';
 import { listKbVersions, knowledgeBaseStatus } from '../../pipeline/kb/status.ts';
@@ -11,7 +11,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store, reads } = deps;
 
   app.get<{ Querystring: { family?: string; detector?: string; since?: string; status?: string; region?: string; sort: string; order: string; limit: number; offset: number } }>('/api/v1/alerts', {
-    config: { roles: READERS },
+    config: { action: 'data.read' },
     schema: {
       tags: ['alerts'], summary: '预警列表 list alerts',
       querystring: {
@@ -40,7 +40,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
     return { total, limit: q.limit, offset: q.offset, items: rows.map(alertRow) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/alerts/:id', { config: { roles: READERS }, schema: { tags: ['alerts'], summary: '预警详情 one alert', params: idParams() } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/api/v1/alerts/:id', { config: { action: 'data.read' }, schema: { tags: ['alerts'], summary: '预警详情 one alert', params: idParams() } }, async (req) => {
     const params: unknown[] = [req.params.id];
     const row = await reads.one(`${ALERT_SELECT} WHERE alert_id = $1 AND ${regionClause('admdvs', req.user!.region, params)}`, params as never);
     if (!row) throw notFound(`预警 alert ${req.params.id}`);
@@ -48,7 +48,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
   });
 
   app.get<{ Querystring: { region?: string } }>('/api/v1/detectors', {
-    config: { roles: READERS },
+    config: { action: 'data.read' },
     schema: { tags: ['detectors'], summary: '检测规则及其生效参数 detectors with effective parameters (per region)', querystring: { type: 'object', additionalProperties: false, properties: { region: S.region } } },
   }, async (req) => {
     const region = req.query.region ?? req.user!.region ?? undefined;
@@ -62,13 +62,13 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
     };
   });
 
-  app.get('/api/v1/kb/versions', { config: { roles: READERS }, schema: { tags: ['knowledge base'], summary: '知识库版本 knowledge-base versions' } }, async () => ({
+  app.get('/api/v1/kb/versions', { config: { action: 'data.read' }, schema: { tags: ['knowledge base'], summary: '知识库版本 knowledge-base versions' } }, async () => ({
     status: await reads.use(knowledgeBaseStatus),
     items: await reads.use(listKbVersions),
   }));
 
   app.get<{ Querystring: { kind?: string; status?: string; limit: number; offset: number } }>('/api/v1/runs', {
-    config: { roles: READERS },
+    config: { action: 'data.read' },
     schema: {
       tags: ['runs'], summary: '运行记录 pipeline runs',
       querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', pattern: '^[a-z_]{1,20}$' }, status: { type: 'string', enum: ['pending', 'running', 'succeeded', 'partial_failure', 'failed'] }, limit: S.limit, offset: S.offset } },
@@ -87,7 +87,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
     return { items: rows.map(parseRun) };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/runs/:id', { config: { roles: READERS }, schema: { tags: ['runs'], summary: '运行详情 run detail: progress, stage timings, batches, rejects', params: idParams() } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/api/v1/runs/:id', { config: { action: 'data.read' }, schema: { tags: ['runs'], summary: '运行详情 run detail: progress, stage timings, batches, rejects', params: idParams() } }, async (req) => {
     const run = await reads.one(
       `SELECT run_id, kind, status, window_from::VARCHAR AS window_from, window_to::VARCHAR AS window_to, ${ts('started_at')} AS started_at,
          ${ts('finished_at')} AS finished_at, counts::VARCHAR AS counts, stages::VARCHAR AS stages, warnings::VARCHAR AS warnings, error
@@ -110,15 +110,15 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
     };
   });
 
-  app.get<{ Params: { id: string } }>('/api/v1/runs/:id/report', { config: { roles: READERS }, schema: { tags: ['runs'], summary: '夜间运行报告 (HTML) run report', params: idParams() } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/api/v1/runs/:id/report', { config: { action: 'data.read' }, schema: { tags: ['runs'], summary: '夜间运行报告 (HTML) run report', params: idParams() } }, async (req, reply) => {
     const html = await reads.use((db) => runReportHtml(db, req.params.id));
     if (!html) throw notFound(`运行 run ${req.params.id}`);
     return sendHtml(reply, html);
   });
 
   app.post('/api/v1/runs', {
-    config: { roles: MANAGERS },
-    schema: { tags: ['runs'], summary: '启动夜间流程 start a pipeline run now (nightly stages)', body: { type: 'object', additionalProperties: false, properties: {} } },
+    config: { action: 'runs.start' },
+    schema: { tags: ['runs'], summary: '启动夜间流程 start a nightly run now: inbox → ingest → the pipeline (detect → cases → early warning → dispatch) → report', body: { type: 'object', additionalProperties: false, properties: {} } },
   }, async (req, reply) => {
     if (!deps.startRun) throw new HttpError(503, '本服务未启用运行 runs are not enabled in this server');
     const r = await deps.startRun(actorOf(req));

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { blobValue } from '@duckdb/node-api';
 import { HttpError, idParams, notFound, type AppDeps } from '../context.ts';
 import { ts } from '../sql.ts';
-import { writeAudit } from '../audit.ts';
+import { writeAudit } from '../../pipeline/access/audit.ts';
 import { appealCase } from '../../pipeline/cases/lifecycle.ts';
 import { casesConfig } from '../../pipeline/cases/config.ts';
 
@@ -21,12 +21,12 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: AppDeps): 
     decided_at + to_days(${appealDays()}) > now() AND status = 'decided' AND decision <> 'false_alarm' AS can_appeal`;
   const own = `fixmedins_code = $1 AND decision IS NOT NULL AND decision <> 'false_alarm' AND status IN ('decided', 'appeal', 'closed')`;
 
-  app.get('/api/v1/institution/cases', { config: { roles: ['institution'] }, schema: { tags: ['institution'], summary: '本机构已决定案件 own decided cases' } }, async (req) => ({
+  app.get('/api/v1/institution/cases', { config: { action: 'institution.read' }, schema: { tags: ['institution'], summary: '本机构已决定案件 own decided cases' } }, async (req) => ({
     items: await reads.all(`SELECT ${caseCols()} FROM cases WHERE ${own} ORDER BY decided_at DESC, case_id`, [institutionOf(req)]),
   }));
 
   app.get<{ Params: { id: string } }>('/api/v1/institution/cases/:id', {
-    config: { roles: ['institution'] }, schema: { tags: ['institution'], summary: '本机构案件的查实问题 findings of an own decided case', params: idParams() },
+    config: { action: 'institution.read' }, schema: { tags: ['institution'], summary: '本机构案件的查实问题 findings of an own decided case', params: idParams() },
   }, async (req) => {
     const c = await reads.one(`SELECT ${caseCols()} FROM cases WHERE ${own} AND case_id = $2`, [institutionOf(req), req.params.id]);
     if (!c) throw notFound(`案件 case ${req.params.id}`);
@@ -43,7 +43,7 @@ export function registerInstitutionRoutes(app: FastifyInstance, deps: AppDeps): 
   });
 
   app.post<{ Params: { id: string } }>('/api/v1/institution/cases/:id/appeals', {
-    config: { roles: ['institution'] },
+    config: { action: 'institution.appeal' },
     schema: { tags: ['institution'], summary: '提出申诉 file an appeal (multipart: field reason + attachments)', params: idParams(), consumes: ['multipart/form-data'] },
   }, async (req, reply) => {
     const inst = institutionOf(req);

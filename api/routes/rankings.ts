@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { READERS, S, type AppDeps } from '../context.ts';
+import { S, type AppDeps } from '../context.ts';
 import { rankSubjects, type RankSubject } from '../../pipeline/rank/rank.ts';
 import { placeholders } from '../../pipeline/store/store.ts';
 
@@ -19,7 +19,7 @@ export function registerRankingRoutes(app: FastifyInstance, deps: AppDeps): void
   const { reads } = deps;
 
   app.get<{ Querystring: RankingQuery }>('/api/v1/rankings', {
-    config: { roles: READERS },
+    config: { action: 'data.read' },
     schema: {
       tags: ['rankings'], summary: '机构/医师风险排名 provider or physician risk ranking (fundwatch rank)',
       querystring: {

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { HttpError, READERS, S, STAFF, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
-import { auditNow, maskCertno, maskName } from '../audit.ts';
+import { HttpError, S, actorOf, idParams, notFound, type AppDeps } from '../context.ts';
+import { mayUnmask } from '../../pipeline/access/policy.ts';
+import { auditNow, writeAudit } from '../../pipeline/access/audit.ts';
+import { maskCertno, maskName } from '../../pipeline/access/mask.ts';
 import { ts } from '../sql.ts';
-import type { Role } from '../users.ts';
 
 const REFERRAL_COLUMNS = `r.referral_id, r.month, r.trigger, r.level, r.psn_no, r.psn_name, r.certno, r.insu_admdvs, r.aid_category,
   r.threshold::DOUBLE AS threshold, r.ytd_total_cost::DOUBLE AS ytd_total_cost, r.ytd_fund_paid::DOUBLE AS ytd_fund_paid,
@@ -10,7 +11,6 @@ const REFERRAL_COLUMNS = `r.referral_id, r.month, r.trigger, r.level, r.psn_no, 
   r.ytd_out_of_pocket::DOUBLE AS ytd_out_of_pocket, r.stays, r.main_diagnoses, ${ts('r.created_at')} AS created_at`;
 
 const OUTCOMES = ['received', 'verified', 'assistance_granted', 'not_eligible'] as const;
-const REFERRAL_READERS: Role[] = [...READERS, 'civil_affairs'];
 
 export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { store, reads } = deps;
@@ -39,7 +39,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): voi
     (SELECT o.outcome FROM referral_outcomes o WHERE o.referral_id = r.referral_id ORDER BY o.reported_at DESC LIMIT 1) AS outcome`;
 
   app.get<{ Querystring: { month?: string; region?: string; unmasked?: boolean; limit: number; offset: number } }>('/api/v1/referrals', {
-    config: { roles: REFERRAL_READERS },
+    config: { action: 'referrals.read' },
     schema: {
       tags: ['referrals'], summary: '转介列表 referrals (civil_affairs: own region only)',
       querystring: { type: 'object', additionalProperties: false, properties: { month: S.month, region: S.region, unmasked: { type: 'boolean', default: false }, limit: S.limit, offset: S.offset } },
@@ -50,7 +50,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): voi
     if (req.query.month) where.push(`r.month = $${params.push(req.query.month)}`);
     if (req.query.region) where.push(`starts_with(r.insu_admdvs, $${params.push(req.query.region)})`);
     const unmasked = Boolean(req.query.unmasked);
-    if (unmasked && !STAFF.includes(req.user!.role) && req.user!.role !== 'civil_affairs') throw new HttpError(403, '无权查看完整身份信息 (not allowed to see unmasked identities)');
+    if (unmasked && !mayUnmask(req.user!, 'referrals')) throw new HttpError(403, '无权查看完整身份信息 (not allowed to see unmasked identities)');
     const deptFilter = req.user!.role === 'civil_affairs' ? `AND d.department = 'civil_affairs'` : '';
     const w = where.join(' AND ');
     const total = await reads.scalar<number>(`SELECT count(*)::INTEGER FROM referrals r WHERE ${w}`, params as never);
@@ -65,7 +65,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): voi
 
   // Pull feed for a department system: referrals sent to it (own region), with identities (audited).
   app.get<{ Querystring: { since?: string; limit: number } }>('/api/v1/referrals/feed', {
-    config: { roles: ['civil_affairs', 'admin'] },
+    config: { action: 'referrals.feed' },
     schema: {
       tags: ['referrals'], summary: '部门拉取接口 pull feed for a department (civil_affairs: own region)',
       querystring: { type: 'object', additionalProperties: false, properties: { since: S.date, limit: { ...S.limit, default: 500 } } },
@@ -82,7 +82,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): voi
   });
 
   app.post<{ Params: { id: string }; Body: { outcome: (typeof OUTCOMES)[number]; note?: string } }>('/api/v1/referrals/:id/outcome', {
-    config: { roles: ['civil_affairs', 'admin'] },
+    config: { action: 'referrals.outcome' },
     schema: {
       tags: ['referrals'], summary: '回执/处理结果 acknowledge receipt or report the outcome', params: idParams(),
       body: { type: 'object', required: ['outcome'], additionalProperties: false, properties: { outcome: { type: 'string', enum: [...OUTCOMES] }, note: S.text } },
@@ -95,10 +95,7 @@ export function registerReferralRoutes(app: FastifyInstance, deps: AppDeps): voi
     if (!r) throw notFound(`转介 referral ${req.params.id}`);
     await store.transaction(async () => {
       await store.run('INSERT INTO referral_outcomes VALUES ($1, $2, now(), $3, $4, $5)', [r.referral_id, r.department_id ?? 'civil_affairs', req.body.outcome, req.body.note ?? null, actorOf(req)]);
-      await store.run(
-        'INSERT INTO audit_log ("at", actor, action, object_type, object_id, detail) VALUES (now(), $1, $2, $3, $4, $5::JSON)',
-        [actorOf(req), 'referral_outcome', 'referral', r.referral_id, JSON.stringify({ outcome: req.body.outcome })],
-      );
+      await writeAudit(store, { actor: actorOf(req), action: 'referral_outcome', object_type: 'referral', object_id: r.referral_id, detail: { outcome: req.body.outcome } });
     });
     return reply.code(201).send({ ok: true, referral_id: r.referral_id, outcome: req.body.outcome });
   });

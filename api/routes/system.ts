@@ -5,6 +5,9 @@ import type { Metrics } from '../metrics.ts';
 import { runForwardedCli } from '../cli-runner.ts';
 import { LOCAL_TOKEN_HEADER } from '../../pipeline/owner/forward.ts';
 import { checkRedis } from '../../pipeline/queue/redis.ts';
+import { authenticate, type Credentials } from '../../pipeline/access/identity.ts';
+import { AccessDenied, type Principal } from '../../pipeline/access/policy.ts';
+import { auditNow } from '../../pipeline/access/audit.ts';
 
 export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps, metrics: Metrics): void {
   const { store, reads } = deps;
@@ -38,12 +41,20 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps, metric
   });
 
   // CLI forwarding (pipeline/owner/forward.ts): only with the local token from <db>.owner.json.
-  app.post<{ Body: { argv: string[]; actor: string } }>('/internal/cli', {
+  // The command runs as the user its credentials authenticate (an API token, or a name and password); with none, as
+  // the local administrator — the local token alone proves only access to the database's files.
+  app.post<{ Body: { argv: string[]; credentials?: Credentials } }>('/internal/cli', {
     schema: {
       hide: true,
       body: {
-        type: 'object', required: ['argv', 'actor'], additionalProperties: false,
-        properties: { argv: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 4096 } }, actor: { type: 'string', maxLength: 200 } },
+        type: 'object', required: ['argv'], additionalProperties: false,
+        properties: {
+          argv: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 4096 } },
+          credentials: {
+            type: 'object', additionalProperties: false,
+            properties: { token: { type: 'string', maxLength: 200 }, user: { type: 'string', maxLength: 64 }, password: { type: 'string', maxLength: 200 } },
+          },
+        },
       },
     },
   }, async (req) => {
@@ -51,6 +62,14 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps, metric
     const ok = deps.localToken !== undefined && given.length === deps.localToken.length && timingSafeEqual(Buffer.from(given), Buffer.from(deps.localToken));
     if (!ok) throw new HttpError(403, '本地令牌无效 invalid local token');
     if (req.body.argv[0] === 'serve') throw new HttpError(400, 'serve 不能转发 serve cannot be forwarded');
-    return runForwardedCli(store, req.body.argv, req.body.actor);
+    let who: Principal;
+    try {
+      who = await authenticate(store, req.body.credentials ?? {});
+    } catch (err) {
+      if (err instanceof AccessDenied) return { stdout: '', stderr: `错误 error: ${err.message}\n`, exit_code: 1 };
+      throw err;
+    }
+    await auditNow(store, { actor: who.user_id, action: 'cli_command', object_type: 'command', object_id: req.body.argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ').slice(0, 80), detail: { via: who.via } });
+    return runForwardedCli(store, req.body.argv, who);
   });
 }

@@ -2,11 +2,14 @@ import type { Store } from '../store/store.ts';
 import { appendCaseEvent } from './events.ts';
 import { casesConfig, type CasesConfig } from './config.ts';
 import { DECISIONS, type CaseStatus, type Decision } from './status.ts';
+import { requireAction, requireCaseWorker, requireCloser, type Principal } from '../access/policy.ts';
+import { isRole } from '../access/roles.ts';
 
 export class CaseTransitionError extends Error {}
 
 interface CaseRow {
   case_id: string;
+  admdvs: string;
   status: CaseStatus;
   assignee: string | null;
   decision: Decision | null;
@@ -17,7 +20,7 @@ interface CaseRow {
 
 async function loadCase(store: Store, caseId: string): Promise<CaseRow> {
   const row = await store.one<CaseRow & Record<string, unknown>>(
-    `SELECT case_id, status, assignee, decision, decided_by, confirmed_amount::DOUBLE AS confirmed_amount,
+    `SELECT case_id, admdvs, status, assignee, decision, decided_by, confirmed_amount::DOUBLE AS confirmed_amount,
        date_diff('day', decided_at, now()) AS decided_days_ago FROM cases WHERE case_id = $1`,
     [caseId],
   );
@@ -41,15 +44,24 @@ async function setStatus(store: Store, c: CaseRow, to: CaseStatus, actor: string
   await appendCaseEvent(store, { case_id: c.case_id, actor, action, from_status: c.status, to_status: to, reason, detail });
 }
 
+/**
+ * Who acts: an authenticated principal (API session or token, CLI sign-in, or the local administrator), as the
+ * entry points give it — never a name or role taken from the request. Without a role: an inspector.
+ */
 export interface Actor {
   actor: string;
-  /** inspector | expert | supervisor | admin ... (the API checks roles; the CLI passes --role). */
   role?: string;
+  region?: string | null;
+}
+
+function principalOf(by: Actor): Principal {
+  return { user_id: by.actor, role: isRole(by.role) ? by.role : 'inspector', region: by.region ?? null, institution: null };
 }
 
 /** Assign (or reassign) to an inspector: new → assigned; later statuses keep their status. */
 export async function assignCase(store: Store, caseId: string, assignee: string, by: Actor, reason: string | null = null): Promise<void> {
   await store.transaction(async () => {
+    requireAction(principalOf(by), 'cases.assign');
     const c = await loadCase(store, caseId);
     requireStatus(c, ['new', 'assigned', 'in_review', 'expert_review', 'appeal'], 'assign');
     const to = c.status === 'new' ? 'assigned' : c.status;
@@ -60,6 +72,7 @@ export async function assignCase(store: Store, caseId: string, assignee: string,
 export async function startReview(store: Store, caseId: string, by: Actor, reason: string | null = null): Promise<void> {
   await store.transaction(async () => {
     const c = await loadCase(store, caseId);
+    requireCaseWorker(principalOf(by), c, '开始审核');
     requireStatus(c, ['new', 'assigned'], 'review');
     await setStatus(store, c, 'in_review', by.actor, 'review', reason, undefined, 'assignee = coalesce(assignee, $3)', [by.actor]);
   });
@@ -69,6 +82,7 @@ export async function startReview(store: Store, caseId: string, by: Actor, reaso
 export async function requestExpertReview(store: Store, caseId: string, by: Actor, reason: string | null = null): Promise<void> {
   await store.transaction(async () => {
     const c = await loadCase(store, caseId);
+    requireCaseWorker(principalOf(by), c, '提交专家评审');
     requireStatus(c, ['in_review'], 'expert');
     await setStatus(store, c, 'expert_review', by.actor, 'expert', reason);
   });
@@ -98,6 +112,7 @@ export async function decideCase(store: Store, caseId: string, input: DecisionIn
   const money = (v: number | undefined) => (v === undefined ? null : Math.round(v * 100) / 100);
   await store.transaction(async () => {
     const c = await loadCase(store, caseId);
+    requireCaseWorker(principalOf(by), c, '作出决定');
     requireStatus(c, ['in_review', 'expert_review', 'appeal'], 'decide');
     await setStatus(
       store, c, 'decided', by.actor, 'decide', input.reason ?? null,
@@ -111,6 +126,7 @@ export async function decideCase(store: Store, caseId: string, input: DecisionIn
 /** 申诉: the institution appeals a decision, within `appeal_days` of it. The case goes back to the queue. */
 export async function appealCase(store: Store, caseId: string, by: Actor, reason: string, config: CasesConfig = casesConfig()): Promise<void> {
   await store.transaction(async () => {
+    requireAction(principalOf(by), 'cases.appeal');
     const c = await loadCase(store, caseId);
     requireStatus(c, ['decided'], 'appeal');
     if (c.decision === 'false_alarm') throw new CaseTransitionError('误报案件无需申诉 a false alarm cannot be appealed');
@@ -122,28 +138,20 @@ export async function appealCase(store: Store, caseId: string, by: Actor, reason
 }
 
 /**
- * Close a decided case. Four eyes: a confirmed case above `four_eyes_amount` must be closed by a supervisor
- * (or admin) who is not the person who decided it.
+ * Close a decided case. Four eyes (policy.ts `requireCloser`): a confirmed case above `four_eyes_amount` must be
+ * closed by a supervisor (or admin) who is not the person who decided it.
  */
 export async function closeCase(store: Store, caseId: string, by: Actor, reason: string | null = null, config: CasesConfig = casesConfig()): Promise<void> {
   await store.transaction(async () => {
     const c = await loadCase(store, caseId);
     requireStatus(c, ['decided'], 'close');
-    if (c.decision === 'confirmed' && (c.confirmed_amount ?? 0) > config.four_eyes_amount) {
-      if (by.role !== 'supervisor' && by.role !== 'admin') {
-        throw new CaseTransitionError(
-          `确认金额超过 ${config.four_eyes_amount} 元，须由主管复核结案 (four eyes: closing needs a supervisor above ${config.four_eyes_amount} yuan)`,
-        );
-      }
-      if (by.actor === c.decided_by) {
-        throw new CaseTransitionError('四眼原则：结案人不能是决定人 (four eyes: the closer must not be the person who decided)');
-      }
-    }
+    requireCloser(principalOf(by), c, config.four_eyes_amount);
     await setStatus(store, c, 'closed', by.actor, 'close', reason, by.role ? { role: by.role } : undefined, 'closed_by = $3, closed_at = now()', [by.actor]);
   });
 }
 
 export async function commentCase(store: Store, caseId: string, by: Actor, text: string): Promise<void> {
+  requireAction(principalOf(by), 'cases.work');
   if (!text.trim()) throw new CaseTransitionError('评论不能为空 empty comment');
   await store.transaction(async () => {
     const c = await loadCase(store, caseId);

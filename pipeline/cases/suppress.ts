@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/store.ts';
-import { writeAudit } from '../referrals/audit.ts';
+import { writeAudit } from '../access/audit.ts';
 
 export interface SuppressionInput {
   detector_id: string;

@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError, reportError } from './context.ts';
+import { UsageError, cliInvocation, commandPath, reportError } from './context.ts';
+import { requireCommand } from '../access/policy.ts';
 import { forwardIfOwner } from '../owner/forward.ts';
 
 /**
@@ -14,8 +15,15 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .option('--db <path>', '数据库文件 DuckDB file (env FUNDWATCH_DB)', process.env.FUNDWATCH_DB || './fundwatch.duckdb')
     .option('--config <path>', '配置文件 config file (default ./fundwatch.config.json if present)')
     .option('--json', '以 JSON 输出 machine-readable output (JSON Lines for lists)')
+    .option('--user <name>', '以该用户身份登录 sign in as this user (password from FUNDWATCH_PASSWORD or the terminal; else the API token in FUNDWATCH_TOKEN; else the local administrator)')
     .showHelpAfterError()
     .exitOverride();
+  // A command forwarded to the owner runs as the user the owner authenticated: the policy decides before it starts
+  // (a local command is checked once it has opened the store and signed its user in — context.ts withCliStore).
+  program.hook('preAction', (_root, action) => {
+    const who = cliInvocation.getStore()?.principal;
+    if (who) requireCommand(who, commandPath(action));
+  });
   const dir = fileURLToPath(new URL('./commands/', import.meta.url));
   const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
   // Loading every command pulls in exceljs, fastify, bullmq…; the command named on the line is enough
@@ -32,6 +40,9 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 }
 
 export async function runCli(): Promise<void> {
+  // Everything FundWatch writes — the database and its WAL, backups, reports, referral files, ingest copies — holds
+  // personal data: readable by the owning account only.
+  process.umask(0o077);
   // `fundwatch alerts --json | head -1`: the reader went away; stop quietly instead of crashing on EPIPE.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

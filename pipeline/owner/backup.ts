@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Store } from '../store/store.ts';
+import { writeAudit } from '../access/audit.ts';
 
 export interface BackupSummary {
   dir: string;
@@ -37,15 +38,12 @@ async function checkpoint(store: Store): Promise<void> {
  * is consistent. Run in the owner (CLI forwarding) while the server runs.
  */
 export async function backupStore(store: Store, dir: string, actor: string): Promise<BackupSummary> {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return store.exclusive(async () => {
     await checkpoint(store);
     await store.run(`EXPORT DATABASE '${dir.replace(/'/g, "''")}' (FORMAT parquet)`);
     const counts = await tableRows(store);
-    await store.run(
-      'INSERT INTO audit_log ("at", actor, action, object_type, object_id, detail) VALUES (now(), $1, $2, $3, $4, $5::JSON)',
-      [actor, 'backup', 'database', dir, JSON.stringify(counts)],
-    );
+    await writeAudit(store, { actor, action: 'backup', object_type: 'database', object_id: dir, detail: counts });
     return { dir, ...counts };
   });
 }

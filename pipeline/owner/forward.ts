@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { findLiveOwner, type OwnerInfo } from './owner.ts';
+import type { Credentials } from '../access/identity.ts';
+import { readCredentials, userFromArgv } from '../cli/credentials.ts';
 
 export const LOCAL_TOKEN_HEADER = 'x-fundwatch-local-token';
 
@@ -36,11 +38,15 @@ export function absolutePaths(argv: string[], cwd = process.cwd()): string[] {
   });
 }
 
-export async function forwardToOwner(owner: OwnerInfo, argv: string[], actor: string): Promise<ForwardResult> {
+/**
+ * Runs argv in the owner. The local token proves access to the database's files; the credentials (FUNDWATCH_TOKEN
+ * or `--user` and its password) say who acts — without them the owner runs the command as the local administrator.
+ */
+export async function forwardToOwner(owner: OwnerInfo, argv: string[], credentials: Credentials): Promise<ForwardResult> {
   const res = await fetch(`http://${owner.host}:${owner.port}/internal/cli`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', [LOCAL_TOKEN_HEADER]: owner.token },
-    body: JSON.stringify({ argv, actor }),
+    body: JSON.stringify({ argv, credentials }),
   });
   if (!res.ok) throw new Error(`服务进程拒绝了命令 the owner process refused the command: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as ForwardResult;
@@ -56,7 +62,7 @@ export async function forwardIfOwner(argv: string[]): Promise<number | null> {
   if (!command || LOCAL_ONLY.has(command) || argv.includes('--help') || argv.includes('-h')) return null;
   const owner = await findLiveOwner(dbPathFromArgv(argv));
   if (!owner) return null;
-  const result = await forwardToOwner(owner, absolutePaths(argv), `cli:${process.env.USER ?? 'unknown'}`);
+  const result = await forwardToOwner(owner, absolutePaths(argv), await readCredentials(userFromArgv(argv)));
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   return result.exit_code;

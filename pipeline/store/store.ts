@@ -1,3 +1,4 @@
+import { chmodSync, existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { migrate } from './migrate.ts';
 
@@ -36,12 +37,16 @@ export class Store {
     const config: Record<string, string> = {};
     if (options.memoryLimit) config.memory_limit = options.memoryLimit;
     if (options.threads) config.threads = String(options.threads);
+    // Claims data: the database, its WAL (created later by DuckDB) and whatever else this process writes — backups,
+    // reports, referral files, ingest copies — are for the owning account only.
+    process.umask(process.umask() | 0o077);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, config);
     } catch (err) {
       throw new StoreOpenError(path, err);
     }
+    for (const f of [path, `${path}.wal`]) if (path !== ':memory:' && path !== '' && existsSync(f)) chmodSync(f, 0o600); // made before, or by an older version
     const conn = await instance.connect();
     const store = new Store(path, instance, conn);
     await conn.run("SET TimeZone = 'Asia/Shanghai'");

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import type { Store } from '../../pipeline/store/store.ts';
-import type { Role } from '../../api/users.ts';
+import type { Role } from '../../pipeline/access/roles.ts';
 import { bearer, seedStore, testServer } from './seed.ts';
 
 function multipart(parts: { name: string; filename?: string; content: string | Buffer; type?: string }[]): { payload: Buffer; headers: Record<string, string> } {
@@ -39,7 +39,7 @@ describe('access, hostile input, referrals, institution, admin, system routes', 
     dir = t.dir;
     cleanup = t.cleanup;
     ({ tokens, cases, passwords } = await seedStore(store));
-    app = await testServer(store, t.dir, redis.settings, { loginRateLimit: 4, localToken: 'local-secret-token' });
+    app = await testServer(store, t.dir, redis.settings, { loginLimits: { perAccount: 3 }, localToken: 'local-secret-token' });
   });
   afterAll(async () => {
     await app?.close();
@@ -47,7 +47,7 @@ describe('access, hostile input, referrals, institution, admin, system routes', 
     await redis.cleanup();
   });
 
-  it('password login sets a session cookie; wrong passwords are audited and rate-limited', async () => {
+  it('password login sets a session cookie; wrong passwords are audited and limited per account', async () => {
     const bad = await app.inject({ method: 'POST', url: '/auth/login', payload: { name: 'insp', password: 'wrong' } });
     expect(bad.statusCode).toBe(401);
     const ok = await app.inject({ method: 'POST', url: '/auth/login', payload: { name: 'insp', password: passwords.insp } });
@@ -59,10 +59,12 @@ describe('access, hostile input, referrals, institution, admin, system routes', 
     expect(await store.scalar(`SELECT count(*)::INTEGER FROM sessions WHERE session_hash = $1`, [cookie.value])).toBe(0); // only the hash is stored
     const audit = await store.all(`SELECT actor, action FROM audit_log WHERE action IN ('login', 'login_failed') ORDER BY "at"`);
     expect(audit).toEqual([{ actor: 'insp', action: 'login_failed' }, { actor: 'insp', action: 'login' }]);
+    // A success clears the account's failures; three more and the account is locked, the right password included.
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) codes.push((await app.inject({ method: 'POST', url: '/auth/login', payload: { name: 'insp', password: 'x' } })).statusCode);
-    expect(codes).toEqual([401, 401, 429, 429]);
-    await app.inject({ method: 'POST', url: '/auth/logout', cookies: { fw_session: cookie.value } });
+    expect(codes).toEqual([401, 401, 401, 429]);
+    expect((await app.inject({ method: 'POST', url: '/auth/login', payload: { name: 'insp', password: passwords.insp } })).statusCode).toBe(429);
+    await app.inject({ method: 'POST', url: '/auth/logout', cookies: { fw_session: cookie.value }, headers: { 'x-csrf-token': ok.json().csrf_token } });
     expect((await app.inject({ method: 'GET', url: '/api/v1/me', cookies: { fw_session: cookie.value } })).statusCode).toBe(401);
   });
 
@@ -222,14 +224,14 @@ describe('access, hostile input, referrals, institution, admin, system routes', 
     expect((await app.inject('/docs/')).statusCode).toBe(200);
     expect((await app.inject('/')).body).toContain('FundWatch');
     expect((await app.inject('/vendor/echarts/echarts.min.js')).statusCode).toBe(200);
-    const noTok = await app.inject({ method: 'POST', url: '/internal/cli', payload: { argv: ['users', 'list', '--json'], actor: 'cli:x' } });
+    const noTok = await app.inject({ method: 'POST', url: '/internal/cli', payload: { argv: ['users', 'list', '--json'] } });
     expect(noTok.statusCode).toBe(403);
-    const cli = await app.inject({ method: 'POST', url: '/internal/cli', payload: { argv: ['users', 'list', '--json'], actor: 'cli:x' }, headers: { 'x-fundwatch-local-token': 'local-secret-token' } });
+    const cli = await app.inject({ method: 'POST', url: '/internal/cli', payload: { argv: ['users', 'list', '--json'] }, headers: { 'x-fundwatch-local-token': 'local-secret-token' } });
     expect(cli.statusCode).toBe(200);
     const out = cli.json();
     expect(out.exit_code).toBe(0);
     expect(out.stdout.trim().split('\n').map((l: string) => JSON.parse(l).user_id)).toContain('civil421');
-    const usage = await app.inject({ method: 'POST', url: '/internal/cli', payload: { argv: ['users', 'add', '--name', 'zz', '--role', 'god'], actor: 'cli:x' }, headers: { 'x-fundwatch-local-token': 'local-secret-token' } });
+    const usage = await app.inject({ method: 'POST', url: '/internal/cli', payload: { argv: ['users', 'add', '--name', 'zz', '--role', 'god'] }, headers: { 'x-fundwatch-local-token': 'local-secret-token' } });
     expect(usage.json()).toMatchObject({ exit_code: 2 });
     expect(usage.json().stderr).toContain('角色无效');
   });

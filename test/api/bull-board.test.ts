@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
-import type { Role } from '../../api/users.ts';
+import type { Role } from '../../pipeline/access/roles.ts';
 import { bearer, seedStore, testServer } from './seed.ts';
 
 describe('Bull Board at /admin/queues', () => {

@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import type { Store } from '../../pipeline/store/store.ts';
-import type { Role } from '../../api/users.ts';
-import { addUser, createApiToken } from '../../api/users.ts';
+import type { Role } from '../../pipeline/access/roles.ts';
+import { addUser, createApiToken } from '../../pipeline/access/users.ts';
 import { bearer, seedStore, testServer } from './seed.ts';
 
 describe('rankings API (pipeline/rank)', () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import type { Store } from '../../pipeline/store/store.ts';
-import { ROLES, type Role } from '../../api/users.ts';
+import { ROLES, type Role } from '../../pipeline/access/roles.ts';
 import { bearer, seedStore, testServer } from './seed.ts';
 
 const STAFF: Role[] = ['inspector', 'expert', 'supervisor', 'admin'];

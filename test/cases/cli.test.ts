@@ -12,6 +12,14 @@ import { insertAlerts } from './alerts.ts';
 import ExcelJS from 'exceljs';
 import { seedEarlyWarning, TWO_DEPARTMENTS } from '../warning/seed.ts';
 import { runEarlyWarning } from '../../pipeline/warning/run.ts';
+import { addUser } from '../../pipeline/access/users.ts';
+
+// Commands act as the user they sign in as (`--user`, password from FUNDWATCH_PASSWORD); without, as local-admin.
+const PASSWORD = 'cli-test-password-1';
+async function addUsers(store: Store, users: { name: string; role: string; region?: string }[]): Promise<void> {
+  for (const u of users) await addUser(store, { ...u, password: PASSWORD }, 'test');
+  process.env.FUNDWATCH_PASSWORD = PASSWORD;
+}
 
 /** Runs the real CLI program in-process (a fresh commander tree per call); rejects with {code} like the process would exit. */
 async function runCli(args: string[]): Promise<string> {
@@ -51,6 +59,7 @@ describe('fundwatch cases / case / queue / suppress / referrals', () => {
     ]);
     await seedEarlyWarning(store);
     await runEarlyWarning(store, {});
+    await addUsers(store, [{ name: 'insp1', role: 'inspector' }, { name: 'insp2', role: 'inspector' }, { name: 'sup1', role: 'supervisor' }]);
     store.close();
     const fw = async (...args: string[]) => {
       return runCli([...args, '--db', db, '--config', config]);
@@ -64,15 +73,17 @@ describe('fundwatch cases / case / queue / suppress / referrals', () => {
     expect(Object.keys(cases[0]).slice(0, 12)).toEqual(['case_id', 'subject_type', 'psn_no', 'fixmedins_code', 'bilg_dr_codg', 'admdvs', 'risk_score', 'status', 'alert_count', 'amount_at_risk', 'opened_at', 'updated_at']);
     expect(cases[0].opened_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
 
-    const next = JSON.parse(await fw('queue', 'next', '--inspector', 'insp1', '--json'));
+    await expect(fw('queue', 'next', '--inspector', 'insp1', '--json')).rejects.toMatchObject({ code: 2 }); // local-admin is not insp1
+    const next = JSON.parse(await fw('queue', 'next', '--user', 'insp1', '--inspector', 'insp1', '--json'));
     expect(next).toMatchObject({ case_id: cases[0].case_id, redis_available: true });
-    await fw('case', 'review', cases[0].case_id, '--by', 'insp1');
-    const decided = JSON.parse(await fw('case', 'decide', cases[0].case_id, '--decision', 'confirmed', '--confirmed-amount', '90000', '--recovered', '90000', '--by', 'insp1', '--json'));
+    await fw('case', 'review', cases[0].case_id, '--user', 'insp1');
+    const decided = JSON.parse(await fw('case', 'decide', cases[0].case_id, '--decision', 'confirmed', '--confirmed-amount', '90000', '--recovered', '90000', '--user', 'insp1', '--json'));
     expect(decided).toMatchObject({ status: 'decided', decision: 'confirmed', confirmed_amount: 90000, recovered_amount: 90000 });
-    await expect(fw('case', 'close', cases[0].case_id, '--by', 'insp1', '--role', 'supervisor')).rejects.toMatchObject({ code: 1 });
-    expect(JSON.parse(await fw('case', 'close', cases[0].case_id, '--by', 'sup1', '--role', 'supervisor', '--json'))).toMatchObject({ status: 'closed' });
+    await expect(fw('case', 'close', cases[0].case_id, '--user', 'insp1', '--role', 'supervisor')).rejects.toMatchObject({ code: 2 });
+    await expect(fw('case', 'close', cases[0].case_id, '--user', 'insp1')).rejects.toMatchObject({ code: 1 });
+    expect(JSON.parse(await fw('case', 'close', cases[0].case_id, '--user', 'sup1', '--role', 'supervisor', '--json'))).toMatchObject({ status: 'closed' });
     expect(jsonLines(await fw('case', 'precision', '--json'))).toEqual([{ detector_id: 'gender_restricted_item', decided: 1, confirmed: 1, false_alarm: 0, onsite_inspection: 0, precision: 1 }]);
-    expect(JSON.parse(await fw('queue', 'next', '--inspector', 'insp2', '--json'))).toMatchObject({ case_id: cases[1].case_id });
+    expect(JSON.parse(await fw('queue', 'next', '--user', 'insp2', '--json'))).toMatchObject({ case_id: cases[1].case_id });
 
     const sup = JSON.parse(await fw('suppress', 'add', '--detector', 'gender_restricted_item', '--provider', 'H2', '--until', '2099-01-01', '--reason', '已整改', '--json'));
     expect(sup.suppression_id).toMatch(/^S/);
@@ -94,6 +105,7 @@ describe('fundwatch cases / case / queue / suppress / referrals', () => {
     const store = await Store.open(db);
     await seedEarlyWarning(store);
     await runEarlyWarning(store, { config: TWO_DEPARTMENTS });
+    await addUsers(store, [{ name: 'mz-421000', role: 'civil_affairs', region: '421000' }]);
     store.close();
     const fw = (...args: string[]) => runCli([...args, '--db', db, '--config', config]);
     const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -112,7 +124,7 @@ describe('fundwatch cases / case / queue / suppress / referrals', () => {
       ['agri_rural-42', '欧阳娜娜', '420102198501011234'], ['civil_affairs-421000', '欧阳娜娜', '420102198501011234'],
     ]);
     const refId = full[1].referral_id as string;
-    expect(JSON.parse(await fw('referrals', 'outcome', refId, 'civil_affairs-421000', 'verified', '--note', '已核实低保边缘户', '--by', 'mz-421000', '--json')))
+    expect(JSON.parse(await fw('referrals', 'outcome', refId, 'civil_affairs-421000', 'verified', '--note', '已核实低保边缘户', '--user', 'mz-421000', '--by', 'mz-421000', '--json')))
       .toEqual({ referral_id: refId, department_id: 'civil_affairs-421000', outcome: 'verified' });
     await expect(fw('referrals', 'outcome', refId, 'civil_affairs-421000', 'maybe')).rejects.toMatchObject({ code: 2 });
     const after = jsonLines(await fw('referrals', '--month', '2026-03', '--json'));
@@ -120,7 +132,7 @@ describe('fundwatch cases / case / queue / suppress / referrals', () => {
 
     const s2 = await Store.open(db);
     try {
-      expect(await s2.all(`SELECT action, object_id, detail->>'rows' AS rows FROM audit_log ORDER BY "at"`)).toEqual([
+      expect(await s2.all(`SELECT action, object_id, detail->>'rows' AS rows FROM audit_log WHERE action LIKE 'referrals.%' ORDER BY "at"`)).toEqual([
         { action: 'referrals.list_unmasked', object_id: '2026-03', rows: '2' },
         { action: 'referrals.outcome', object_id: refId, rows: null },
       ]);

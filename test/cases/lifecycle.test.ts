@@ -26,17 +26,22 @@ describe('case lifecycle', () => {
 
   it('walks new → assigned → in review → expert → decided → appeal → decided → closed, with four eyes and an event log', async () => {
     const { store, caseId } = await oneCase();
-    await assignCase(store, caseId, 'insp1', { actor: 'sup1' });
+    await expect(assignCase(store, caseId, 'insp1', { actor: 'insp2', role: 'inspector' })).rejects.toThrow(/cases.assign/);
+    await assignCase(store, caseId, 'insp1', { actor: 'sup1', role: 'supervisor' });
     await expect(decideCase(store, caseId, { decision: 'confirmed', confirmed_amount: 1 }, { actor: 'insp1' })).rejects.toThrow(/needs one of in_review/);
     await startReview(store, caseId, { actor: 'insp1' });
     await requestExpertReview(store, caseId, { actor: 'insp1' }, '需要专家意见');
-    await expect(decideCase(store, caseId, { decision: 'confirmed' }, { actor: 'exp1' })).rejects.toThrow(/confirmed-amount/);
-    await decideCase(store, caseId, { decision: 'confirmed', confirmed_amount: 60000, recovered_amount: 60000, fined_amount: 120000, reason: '串换项目属实' }, { actor: 'exp1' });
-    await appealCase(store, caseId, { actor: 'inst-H1' }, '申诉：部分项目有医嘱');
-    await decideCase(store, caseId, { decision: 'confirmed', confirmed_amount: 55000, recovered_amount: 55000, fined_amount: 110000 }, { actor: 'exp1' });
-    await expect(closeCase(store, caseId, { actor: 'exp1', role: 'inspector' })).rejects.toThrow(/supervisor/);
-    await expect(closeCase(store, caseId, { actor: 'exp1', role: 'supervisor' })).rejects.toThrow(/four eyes/);
-    await commentCase(store, caseId, { actor: 'sup1' }, '复核通过');
+    // The expert gives an opinion; the decision stays the assignee's (or a supervisor's).
+    await commentCase(store, caseId, { actor: 'exp1', role: 'expert' }, '专家意见：串换属实');
+    await expect(decideCase(store, caseId, { decision: 'confirmed', confirmed_amount: 1 }, { actor: 'exp1', role: 'expert' })).rejects.toThrow(/only the assignee or a supervisor/);
+    await expect(decideCase(store, caseId, { decision: 'confirmed' }, { actor: 'insp1' })).rejects.toThrow(/confirmed-amount/);
+    await decideCase(store, caseId, { decision: 'confirmed', confirmed_amount: 60000, recovered_amount: 60000, fined_amount: 120000, reason: '串换项目属实' }, { actor: 'insp1' });
+    await expect(appealCase(store, caseId, { actor: 'insp1', role: 'inspector' }, '替机构申诉')).rejects.toThrow(/cases.appeal/);
+    await appealCase(store, caseId, { actor: 'inst-H1', role: 'institution' }, '申诉：部分项目有医嘱');
+    await decideCase(store, caseId, { decision: 'confirmed', confirmed_amount: 55000, recovered_amount: 55000, fined_amount: 110000 }, { actor: 'sup2', role: 'supervisor' });
+    await expect(closeCase(store, caseId, { actor: 'insp1', role: 'inspector' })).rejects.toThrow(/supervisor/);
+    await expect(closeCase(store, caseId, { actor: 'sup2', role: 'supervisor' })).rejects.toThrow(/four eyes/);
+    await commentCase(store, caseId, { actor: 'sup1', role: 'supervisor' }, '复核通过');
     await closeCase(store, caseId, { actor: 'sup1', role: 'supervisor' }, '结案');
     expect(await getCase(store, caseId)).toMatchObject({ status: 'closed', decision: 'confirmed', confirmed_amount: 55000, recovered_amount: 55000, fined_amount: 110000, deducted_amount: null });
     const events = (await caseEvents(store, caseId)).map((e) => [e.actor, e.action, e.from_status, e.to_status]);
@@ -45,9 +50,10 @@ describe('case lifecycle', () => {
       ['sup1', 'assign', 'new', 'assigned'],
       ['insp1', 'review', 'assigned', 'in_review'],
       ['insp1', 'expert', 'in_review', 'expert_review'],
-      ['exp1', 'decide', 'expert_review', 'decided'],
+      ['exp1', 'comment', 'expert_review', 'expert_review'],
+      ['insp1', 'decide', 'expert_review', 'decided'],
       ['inst-H1', 'appeal', 'decided', 'appeal'],
-      ['exp1', 'decide', 'appeal', 'decided'],
+      ['sup2', 'decide', 'appeal', 'decided'],
       ['sup1', 'comment', 'decided', 'decided'],
       ['sup1', 'close', 'decided', 'closed'],
     ]);
@@ -64,7 +70,7 @@ describe('case lifecycle', () => {
     await startReview(store, caseId, { actor: 'insp1' });
     await decideCase(store, caseId, { decision: 'onsite_inspection' }, { actor: 'insp1' });
     await store.run(`UPDATE cases SET decided_at = now() - INTERVAL 20 DAY WHERE case_id = $1`, [caseId]);
-    await expect(appealCase(store, caseId, { actor: 'inst' }, 'late', { ...CASES_DEFAULTS, appeal_days: 15 })).rejects.toThrow(/appeal period/);
+    await expect(appealCase(store, caseId, { actor: 'inst', role: 'institution' }, 'late', { ...CASES_DEFAULTS, appeal_days: 15 })).rejects.toThrow(/appeal period/);
 
     await insertAlerts(store, [
       { alert_id: 'B1', fixmedins_code: 'H2', detector_id: 'gender_restricted_item' },

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import { startOwnerServer } from '../../api/start.ts';
-import { addUser } from '../../api/users.ts';
+import { addUser } from '../../pipeline/access/users.ts';
 import { ownerFilePath } from '../../pipeline/owner/owner.ts';
 
 describe('runs through the owner server', () => {
@@ -21,11 +21,14 @@ describe('runs through the owner server', () => {
       expect(JSON.parse(readFileSync(ownerFilePath(dbPath), 'utf8')).port).toBe(server.port);
       const login = await fetch(`${server.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'boss', password }) });
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-      const start = await fetch(`${server.url}/api/v1/runs`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+      const csrf = ((await login.json()) as { csrf_token: string }).csrf_token;
+      const noToken = await fetch(`${server.url}/api/v1/runs`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+      expect(noToken.status).toBe(403); // a cookie session's state change needs its CSRF token
+      const start = await fetch(`${server.url}/api/v1/runs`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
       expect(start.status).toBe(202);
       const { run_id } = (await start.json()) as { run_id: string };
       expect(run_id).toMatch(/^N\d{8}T\d{6}-[0-9a-f]{6}$/);
-      const second = await fetch(`${server.url}/api/v1/runs`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+      const second = await fetch(`${server.url}/api/v1/runs`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: '{}' });
       expect(second.status).toBe(409);
       let detail: { status: string; checkpoints: { stage: string; status: string }[] } = { status: 'running', checkpoints: [] };
       for (let i = 0; i < 100 && ['running', 'pending'].includes(detail.status); i++) {

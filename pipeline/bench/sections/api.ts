@@ -9,7 +9,7 @@ import { updateCases } from '../../cases/update.ts';
 import { refreshCaseEvidence } from '../../nightly/case-evidence.ts';
 import { redisSettings, type RedisSettings } from '../../queue/redis.ts';
 import { buildServer } from '../../../api/server.ts';
-import { addUser, createApiToken } from '../../../api/users.ts';
+import { addUser, createApiToken } from '../../access/users.ts';
 
 /** One measured figure (local shape; matches the bench runner's rows by field name). */
 export interface BenchRow {
@@ -47,7 +47,7 @@ export async function run(opts: { lines?: number; dataDir?: string; json?: boole
   const store = await Store.open(join(dir, 'bench.duckdb'));
   const redis: RedisSettings = { ...redisSettings({}), prefix: `fwbench-${randomUUID().slice(0, 8)}` };
   try {
-    let t0 = performance.now();
+    const t0 = performance.now();
     await store.run(`INSERT INTO fee_list_d (feedetl_sn, mdtrt_id, setl_id, psn_no, fixmedins_code, fee_ocur_time, med_list_codg, hilist_name,
         cnt, pric, det_item_fee_sumamt, bilg_dr_codg, batch_id, row_hash)
       SELECT 'F' || i, 'V' || (i // 3), 'S' || (i // 3), 'P' || (i // 30), 'H' || (i // 3), TIMESTAMP '2026-01-01' + to_minutes(i), 'X' || (i % 500),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { cliContext, cliInvocation, logLine, printJsonLine, printLine, UsageError, withCliStore, type CliContext } from '../context.ts';
+import { cliContext, logLine, printJsonLine, printLine, requireSameActor, UsageError, withCliStore, type CliContext } from '../context.ts';
 import { caseAlertIds, getCase, rulePrecision } from '../../cases/list.ts';
 import { caseEvents } from '../../cases/events.ts';
 import { appealCase, assignCase, closeCase, commentCase, decideCase, requestExpertReview, startReview, type Actor } from '../../cases/lifecycle.ts';
@@ -12,13 +12,13 @@ import { redisSettings } from '../../queue/redis.ts';
 import type { Store } from '../../store/store.ts';
 
 /**
- * `fundwatch case show|assign|review|expert|decide|appeal|close|comment|update|precision`.
- * Locally `--by` names the person acting (default: the CLI user) and `--role` their role; when the command
- * is forwarded by `fundwatch serve`, the signed-in user is the actor and `--by` is ignored.
+ * `fundwatch case show|assign|review|expert|decide|appeal|close|comment|update|precision`. The transitions act as
+ * the signed-in user (FUNDWATCH_TOKEN or `--user`; else the local administrator), with that user's role; `--by`
+ * and `--role` remain only as checks that they name that user.
  */
 export function register(program: Command): void {
   const c = program.command('case').description('案件处理 case handling: lifecycle transitions, details, rule precision');
-  const withActor = (cmd: Command) => cmd.option('--by <id>', '操作人 acting person (default: CLI user)').option('--role <role>', '角色 role: inspector|expert|supervisor|admin');
+  const withActor = (cmd: Command) => cmd.option('--by <id>', '操作人：须为登录用户 acting person: must be the signed-in user').option('--role <role>', '角色：须为登录用户的角色 must be the signed-in user\'s role');
 
   c.command('show')
     .description('案件详情 case details with alerts and event log')
@@ -119,17 +119,12 @@ function money(v: string): number {
   return n;
 }
 
-function actorOf(ctx: CliContext, o: Record<string, unknown>): Actor {
-  const forwarded = cliInvocation.getStore()?.actor;
-  return { actor: forwarded ?? (o.by as string | undefined) ?? ctx.actor, role: o.role as string | undefined };
-}
-
 function transition(fn: (store: Store, caseId: string, o: Record<string, unknown>, by: Actor, ctx: CliContext) => Promise<void>) {
   return async (caseId: string, o: Record<string, unknown>, cmd: Command) => {
     const ctx = cliContext(cmd);
-    const by = actorOf(ctx, o);
-    const row = await withCliStore(ctx, async (store) => {
-      await fn(store, caseId, o, by, ctx);
+    const row = await withCliStore(ctx, async (store, who) => {
+      requireSameActor(ctx, o);
+      await fn(store, caseId, o, { actor: who.user_id, role: who.role, region: who.region }, ctx);
       return getCase(store, caseId);
     });
     if (ctx.json) printJsonLine(ctx, row);

@@ -55,7 +55,7 @@ export function register(program: Command): void {
           if (summary.status === 'failed') throw new Error(`演示失败 demo failed: ${summary.error ?? ''}`);
           return;
         }
-        const { createDemoAdmin } = await import('../../../api/users.ts');
+        const { createDemoAdmin } = await import('../../access/users.ts');
         const { startOwnerServer } = await import('../../../api/start.ts');
         const admin = await createDemoAdmin(store);
         const server = await startOwnerServer({ store, dbPath: ctx.dbPath, config, port, host: opts.host, scheduler: opts.scheduler, log: (m) => logLine(ctx, m) });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Queue } from 'bullmq';
-import { cliContext, cliInvocation, logLine, printJsonLine, printLine, withCliStore, type CliContext } from '../context.ts';
+import { cliContext, logLine, printJsonLine, printLine, requireSameActor, withCliStore, type CliContext } from '../context.ts';
+import { scopeRegion } from '../../access/policy.ts';
 import { casesConfig } from '../../cases/config.ts';
 import { dispatchCases } from '../../queue/dispatch.ts';
 import { reconcileQueues } from '../../queue/reconcile.ts';
@@ -11,16 +12,20 @@ import { checkRedis, openRedis, redisSettings, redisUnavailableMessage } from '.
 /** `fundwatch queue next|renew|release|dispatch|reconcile|status`: the BullMQ inspection queues. */
 export function register(program: Command): void {
   const q = program.command('queue').description('检查队列 inspection queues (BullMQ, one per pooling region)');
-  const inspectorOf = (ctx: CliContext, o: { inspector?: string }) => cliInvocation.getStore()?.actor ?? o.inspector ?? ctx.actor;
+  // The inspector is the signed-in user; `--inspector` remains only as a check that it names that user.
+  const inspectorOf = (ctx: CliContext, o: { inspector?: string }) => {
+    requireSameActor(ctx, o);
+    return ctx.actor;
+  };
 
   q.command('next')
     .description('领取下一个案件 take the highest-priority case (locked for one review period)')
-    .option('--inspector <id>', '检查员 inspector id (default: CLI user)')
+    .option('--inspector <id>', '检查员：须为登录用户 inspector: must be the signed-in user')
     .option('--region <admdvs>', '统筹区 pooling region')
     .action(async (o: { inspector?: string; region?: string }, cmd: Command) => {
       const ctx = cliContext(cmd);
-      const r = await withCliStore(ctx, (store) =>
-        takeNextCase(store, redisSettings(ctx.config()), { inspector: inspectorOf(ctx, o), region: o.region, config: casesConfig(ctx.config()) }),
+      const r = await withCliStore(ctx, (store, who) =>
+        takeNextCase(store, redisSettings(ctx.config()), { inspector: inspectorOf(ctx, o), region: scopeRegion(who, o.region), config: casesConfig(ctx.config()) }),
       );
       if (ctx.json) printJsonLine(ctx, r);
       else printLine(ctx, r.message);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cliContext, printJsonLine, printLine, UsageError, withCliStore } from '../context.ts';
-import { addUser, createApiToken, listUsers, ROLES, ROLE_ZH, UserInputError } from '../../../api/users.ts';
+import { addUser, createApiToken, listUsers, UserInputError } from '../../access/users.ts';
+import { ROLES, ROLE_ZH } from '../../access/roles.ts';
 
 /** `fundwatch users add|list|token`: accounts for the console and API. */
 export function register(program: Command): void {

@@ -1,26 +1,11 @@
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import type { Store } from '../pipeline/store/store.ts';
+import type { Store } from '../store/store.ts';
 import { writeAudit } from './audit.ts';
+import { ROLES, isRole, type Role } from './roles.ts';
+import type { Principal } from './policy.ts';
 
-export const ROLES = ['inspector', 'expert', 'supervisor', 'admin', 'auditor', 'civil_affairs', 'institution'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const ROLE_ZH: Record<Role, string> = {
-  inspector: '稽核员',
-  expert: '专家',
-  supervisor: '主管',
-  admin: '管理员',
-  auditor: '审计员（只读）',
-  civil_affairs: '民政部门',
-  institution: '定点医药机构',
-};
-
-export type User = {
-  user_id: string;
-  role: Role;
-  region: string | null;
-  institution: string | null;
-};
+/** A user as stored (the principal of sessions and tokens). */
+export type User = Principal;
 
 const SCRYPT_N = 16384;
 
@@ -64,7 +49,7 @@ export async function addUser(store: Store, u: NewUser, createdBy: string): Prom
   if (!/^[A-Za-z0-9_.@-]{2,64}$/.test(u.name)) {
     throw new UserInputError(`用户名只能包含字母、数字和 _.@- (2–64 位) (invalid user name "${u.name}")`);
   }
-  if (!ROLES.includes(u.role as Role)) throw new UserInputError(`角色无效 invalid role "${u.role}" (one of ${ROLES.join(', ')})`);
+  if (!isRole(u.role)) throw new UserInputError(`角色无效 invalid role "${u.role}" (one of ${ROLES.join(', ')})`);
   const role = u.role as Role;
   if (role === 'civil_affairs' && !u.region) throw new UserInputError('民政部门账号须指定 --region (civil_affairs needs --region)');
   if (role === 'institution' && !u.institution) throw new UserInputError('机构账号须指定 --institution (institution needs --institution CODE)');
