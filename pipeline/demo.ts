@@ -6,7 +6,8 @@ import { generateCity } from '../data/generator/index.ts';
 import { generatorFingerprint } from '../data/generator/fingerprint.ts';
 import { importKnowledgeBase, referenceKnowledgePointDir } from './kb/index.ts';
 import { runNightly } from './nightly/run.ts';
-import { NIGHTLY_STAGES, type NightlyStage } from './nightly/stages.ts';
+import { INGEST_STAGE, REPORT_TITLE_ZH, takeDir, type NightlyStage } from './nightly/stages.ts';
+import { PIPELINE_STAGES } from './pipeline.ts';
 import { nightlyConfig } from './nightly/config.ts';
 import { redisSettings, type RedisSettings } from './queue/redis.ts';
 import { rankSubjects } from './rank/rank.ts';
@@ -102,9 +103,10 @@ export async function runDemo(store: Store, options: DemoOptions = {}, onProgres
   timings.push({ stage: 'knowledge_base', title_zh: '导入知识库', status: kb.status === 'failed' ? 'failed' : 'succeeded', ms: Date.now() - t });
 
   const nightly = nightlyConfig(config);
-  const stages = [demoCollectStage(dir), ...NIGHTLY_STAGES.filter((s) => s.name !== 'collect')];
-  const run = await runNightly(store, { config, nightly, redis, stages, log: onProgress });
-  const titles = new Map(stages.map((s) => [s.name, s.title_zh]));
+  const collect = demoCollectStage(dir);
+  const run = await runNightly(store, { config, nightly, redis, collect, log: onProgress });
+  const titles = new Map([collect, INGEST_STAGE, ...PIPELINE_STAGES].map((s) => [s.name, s.title_zh]));
+  titles.set('report', REPORT_TITLE_ZH);
   for (const r of run.stages) timings.push({ stage: r.stage, title_zh: titles.get(r.stage) ?? r.stage, status: r.status, ms: r.ms });
 
   const results = ((run.counts.stages ?? {}) as Record<string, unknown>);
@@ -114,12 +116,14 @@ export async function runDemo(store: Store, options: DemoOptions = {}, onProgres
   const dispatch = results.dispatch as DispatchSummary | null;
   const report = results.report as { file?: string } | null;
 
+  const ingest = await ingestOf(store, dir, run.run_id);
   const summary: DemoSummary = {
-    status: run.status,
+    // The nightly run goes on past a failed batch (partial); a demo whose one batch did not load has failed.
+    status: ingest.status === 'failed' ? 'failed' : run.status,
     error: run.error,
     city: { dir, reused, persons, days, seed, planted_cases: planted },
     knowledge_base: { status: kb.status, version_id: kb.version_id, points: kb.points, problems: kb.problems.length },
-    ingest: await ingestOf(store, dir, run.run_id),
+    ingest,
     nightly_run_id: run.run_id,
     detection: {
       run_id: detect?.detect_run_id ?? null,
@@ -155,21 +159,18 @@ export async function runDemo(store: Store, options: DemoOptions = {}, onProgres
   return summary;
 }
 
-/** The nightly collect stage for one named directory (the real one scans the inbox). An ingested dir is not retaken. */
+/**
+ * The nightly collect stage for one named directory (the real one scans the inbox). An ingested dir is not
+ * retaken; being outside the inbox, it is never quarantined.
+ */
 function demoCollectStage(dir: string): NightlyStage {
   return {
     name: 'collect',
     title_zh: '收取演示批次',
-    critical: true,
+    critical: false,
     async run({ store, runId }) {
-      const taken = await store.transaction(async () => {
-        const row = await store.one<{ status: string }>('SELECT status FROM nightly_inbox WHERE dir = $1', [dir]);
-        if (row?.status === 'ingested') return 0;
-        if (row) await store.run(`UPDATE nightly_inbox SET run_id = $2, status = 'taken', error = NULL, taken_at = now() WHERE dir = $1`, [dir, runId]);
-        else await store.run(`INSERT INTO nightly_inbox (dir, run_id, status, taken_at) VALUES ($1, $2, 'taken', now())`, [dir, runId]);
-        return 1;
-      });
-      return { result: { dir, taken } };
+      const taken = await store.transaction(() => takeDir(store, dir, runId));
+      return { result: { dir, taken: taken ? 1 : 0 } };
     },
   };
 }

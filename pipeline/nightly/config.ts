@@ -14,6 +14,8 @@ export interface NightlyConfig {
   webhook_url: string | null;
   /** Top findings listed in the report. */
   report_top: number;
+  /** Ingest tries of one inbox batch before it is quarantined (moved to `<inbox>/_quarantine/`). */
+  max_attempts: number;
 }
 
 export const NIGHTLY_DEFAULTS: NightlyConfig = {
@@ -23,6 +25,7 @@ export const NIGHTLY_DEFAULTS: NightlyConfig = {
   report_dir: './reports',
   webhook_url: null,
   report_top: 20,
+  max_attempts: 3,
 };
 
 export function nightlyConfig(config: FundwatchConfig = {}): NightlyConfig {
@@ -33,5 +36,6 @@ export function nightlyConfig(config: FundwatchConfig = {}): NightlyConfig {
   }
   if (out.webhook_url !== null && typeof out.webhook_url !== 'string') throw new Error('配置项 nightly.webhook_url 必须是字符串或 null');
   if (!Number.isInteger(out.report_top) || out.report_top < 1) throw new Error('配置项 nightly.report_top 必须是正整数');
+  if (!Number.isInteger(out.max_attempts) || out.max_attempts < 1) throw new Error('配置项 nightly.max_attempts 必须是正整数 (config nightly.max_attempts must be a positive integer)');
   return { ...out, inbox: resolve(out.inbox), report_dir: resolve(out.report_dir) };
 }

@@ -4,23 +4,16 @@ import type { FundwatchConfig } from '../config.ts';
 import { redisSettings, type RedisSettings } from '../queue/redis.ts';
 import { acquireRunLock, releaseRunLock } from '../detect/lock.ts';
 import { shanghaiIso } from '../detect/engine.ts';
+import { runPipeline, runStageOnce, type PipelineStatus, type StageRecord, type StageRun } from '../pipeline.ts';
 import { nightlyConfig, type NightlyConfig } from './config.ts';
-import { NIGHTLY_STAGES, type NightlyStage } from './stages.ts';
+import { COLLECT_STAGE, INGEST_STAGE, newBatchWindow, reportStage, type NightlyContext, type NightlyStage } from './stages.ts';
 import { announceRun } from './announce.ts';
 
-export interface StageRecord {
-  stage: string;
-  status: 'succeeded' | 'partial_failure' | 'failed' | 'skipped';
-  started_at: string | null;
-  finished_at: string | null;
-  ms: number;
-  error: string | null;
-  resumed?: boolean;
-}
+export type { StageRecord } from '../pipeline.ts';
 
 export interface NightlyResult {
   run_id: string;
-  status: 'succeeded' | 'partial_failure' | 'failed';
+  status: PipelineStatus;
   resumed: boolean;
   stages: StageRecord[];
   counts: Record<string, unknown>;
@@ -32,24 +25,25 @@ export interface NightlyOptions {
   nightly?: NightlyConfig;
   redis?: RedisSettings;
   log?: (msg: string) => void;
-  /** Override for tests; default NIGHTLY_STAGES. */
-  stages?: NightlyStage[];
+  /** The collect stage; default: scan the inbox (the demo names its one directory). */
+  collect?: NightlyStage;
   /** Called once the run id is known (the API answers before the run ends). */
   onStart?: (runId: string) => void;
 }
 
 /**
- * One nightly run: takes the pipeline run lock, then runs the stages in order with a checkpoint per stage
- * (nightly_checkpoints). A run that was killed (its lock's pid is gone, its runs row still `running`) is
- * resumed under the same run id: finished stages are skipped, an unfinished stage is run again — every stage
- * is idempotent (deterministic alert, case and referral ids; batches recognised by content hash).
+ * One nightly run: takes the pipeline run lock, collects and ingests the inbox batches, runs the pipeline
+ * (detection over the new batches' window → cases → early warning → dispatch) with a checkpoint per stage
+ * (nightly_checkpoints), decides the status, then writes the report showing it. A run that was killed (its
+ * lock's pid is gone, its runs row still `running`) is resumed under the same run id: finished stages are
+ * skipped, an unfinished stage is run again — every stage is idempotent (deterministic alert, case and
+ * referral ids; batches recognised by content hash).
  */
 export async function runNightly(store: Store, opts: NightlyOptions = {}): Promise<NightlyResult> {
   const config = opts.config ?? {};
   const nightly = opts.nightly ?? nightlyConfig(config);
   const redis = opts.redis ?? redisSettings(config);
   const log = opts.log ?? (() => undefined);
-  const stages = opts.stages ?? NIGHTLY_STAGES;
 
   const orphan = await store.one<{ run_id: string }>(
     `SELECT run_id FROM runs WHERE kind = 'nightly' AND status IN ('pending', 'running') ORDER BY started_at DESC LIMIT 1`,
@@ -58,10 +52,19 @@ export async function runNightly(store: Store, opts: NightlyOptions = {}): Promi
   const lockNote = await acquireRunLock(store, runId); // throws RunLockedError when a live run holds it
   const resumed = Boolean(orphan);
   opts.onStart?.(runId);
-  const records: StageRecord[] = [];
+  let records: StageRecord[] = [];
   const warnings: string[] = lockNote ? [lockNote] : [];
-  let status: NightlyResult['status'] = 'succeeded';
+  let status: PipelineStatus = 'succeeded';
   let error: string | null = null;
+  const ctx: NightlyContext = { store, runId, config, nightly, redis, log, actor: 'nightly', detectPlan: newBatchWindow, results: {} };
+  const progress: StageRecord[] = [];
+  const checkpointed = async (stage: NightlyStage, c: NightlyContext): Promise<StageRun> => {
+    const r = await runCheckpointed(stage, c);
+    progress.push(r.record);
+    await saveProgress(store, runId, progress, warnings);
+    return r;
+  };
+  let started = false;
   try {
     await store.exclusive(async () => {
       if (resumed) {
@@ -74,35 +77,23 @@ export async function runNightly(store: Store, opts: NightlyOptions = {}): Promi
       // detection run of an interrupted detect stage): close them as failed. Their inbox dirs are retaken by collect.
       await store.run(`UPDATE runs SET status = 'failed', finished_at = now(), error = '运行被中断 interrupted' WHERE status IN ('pending', 'running') AND run_id <> $1`, [runId]);
     });
+    started = true;
     log(`${resumed ? '续跑' : '开始'}夜间运行 ${resumed ? 'resuming' : 'starting'} nightly run ${runId}`);
-
-    for (const stage of stages) {
-      const done = await store.one<{ status: string; ms: number; started_at: string; finished_at: string; error: string | null }>(
-        `SELECT status, ms, strftime(started_at, '%Y-%m-%dT%H:%M:%S+08:00') AS started_at, strftime(finished_at, '%Y-%m-%dT%H:%M:%S+08:00') AS finished_at, error
-         FROM nightly_checkpoints WHERE run_id = $1 AND stage = $2`, [runId, stage.name]);
-      if (done && (done.status === 'done' || done.status === 'partial')) {
-        records.push({ stage: stage.name, status: done.status === 'done' ? 'succeeded' : 'partial_failure', started_at: done.started_at, finished_at: done.finished_at, ms: done.ms, error: done.error, resumed: true });
-        if (done.status === 'partial') status = 'partial_failure';
-        continue;
-      }
-      if (status === 'failed') {
-        records.push({ stage: stage.name, status: 'skipped', started_at: null, finished_at: null, ms: 0, error: null });
-        continue;
-      }
-      const rec = await runStage(store, runId, stage, { store, runId, config, nightly, redis, log });
-      records.push(rec);
-      await saveProgress(store, runId, records, warnings);
-      if (rec.status === 'failed') {
-        error = `${stage.name}: ${rec.error}`;
-        status = stage.critical ? 'failed' : 'partial_failure';
-      } else if (rec.status === 'partial_failure' && status === 'succeeded') {
-        status = 'partial_failure';
-        error ??= `${stage.name}: ${rec.error}`;
-      }
-    }
+    const r = await runPipeline(ctx, { before: [opts.collect ?? COLLECT_STAGE, INGEST_STAGE], runStage: checkpointed });
+    ({ status, error } = r);
+    records = r.stages;
   } catch (err) {
     status = 'failed';
     error = (err as Error).message;
+  }
+  if (started) {
+    // The status is decided; the report is written with it (the runs row still says running until below).
+    const report = await checkpointed(reportStage(() => ({ status, error })), ctx);
+    records.push(report.record);
+    if (report.record.status === 'failed') {
+      if (status === 'succeeded') status = 'partial_failure';
+      error ??= `report: ${report.record.error}`;
+    }
   }
   const counts = await runCounts(store, runId);
   await store.exclusive(() => store.run(
@@ -116,42 +107,45 @@ export async function runNightly(store: Store, opts: NightlyOptions = {}): Promi
   return result;
 }
 
-async function runStage(store: Store, runId: string, stage: NightlyStage, ctx: Parameters<NightlyStage['run']>[0]): Promise<StageRecord> {
-  const startedAt = shanghaiIso(new Date());
-  const t0 = Date.now();
+/**
+ * A stage with its checkpoint: a stage the killed run finished (done or partial) is not run again, its
+ * record and result come from the checkpoint; otherwise it runs and its outcome is checkpointed.
+ */
+async function runCheckpointed(stage: NightlyStage, ctx: NightlyContext): Promise<StageRun> {
+  const { store, runId } = ctx;
+  const done = await store.one<{ status: string; ms: number; started_at: string; finished_at: string; error: string | null; result: string | null }>(
+    `SELECT status, ms, strftime(started_at, '%Y-%m-%dT%H:%M:%S+08:00') AS started_at, strftime(finished_at, '%Y-%m-%dT%H:%M:%S+08:00') AS finished_at, error,
+       result::VARCHAR AS result
+     FROM nightly_checkpoints WHERE run_id = $1 AND stage = $2`, [runId, stage.name]);
+  if (done && (done.status === 'done' || done.status === 'partial')) {
+    const record: StageRecord = {
+      stage: stage.name, status: done.status === 'done' ? 'succeeded' : 'partial_failure', started_at: done.started_at,
+      finished_at: done.finished_at, ms: Number(done.ms), error: done.error, resumed: true,
+    };
+    return { record, result: done.result ? JSON.parse(done.result) : null };
+  }
   await store.exclusive(() => store.run(
     `INSERT OR REPLACE INTO nightly_checkpoints (run_id, stage, status, started_at) VALUES ($1, $2, 'running', now())`, [runId, stage.name],
   ));
-  ctx.log(`阶段 stage ${stage.name}（${stage.title_zh}）`);
-  let status: StageRecord['status'];
-  let error: string | null = null;
-  let result: unknown = null;
-  try {
-    const out = await stage.run(ctx);
-    result = out.result;
-    status = out.partial ? 'partial_failure' : 'succeeded';
-    error = out.partial ?? null;
-  } catch (err) {
-    status = 'failed';
-    error = (err as Error).message;
-  }
-  const ms = Date.now() - t0;
+  const r = await runStageOnce(stage, ctx);
+  const st = r.record.status === 'succeeded' ? 'done' : r.record.status === 'partial_failure' ? 'partial' : 'failed';
   await store.exclusive(() => store.run(
     `UPDATE nightly_checkpoints SET status = $3, finished_at = now(), ms = $4, result = $5::JSON, error = $6 WHERE run_id = $1 AND stage = $2`,
-    [runId, stage.name, status === 'succeeded' ? 'done' : status === 'partial_failure' ? 'partial' : 'failed', ms, JSON.stringify(result ?? null), error],
+    [runId, stage.name, st, r.record.ms, JSON.stringify(r.result ?? null), r.record.error],
   ));
-  return { stage: stage.name, status, started_at: startedAt, finished_at: shanghaiIso(new Date()), ms, error };
+  return r;
 }
 
 async function saveProgress(store: Store, runId: string, records: StageRecord[], warnings: string[]): Promise<void> {
   await store.exclusive(() => store.run('UPDATE runs SET stages = $2::JSON, warnings = $3::JSON WHERE run_id = $1', [runId, JSON.stringify(records), JSON.stringify(warnings)]));
 }
 
-/** Counts for the runs row: batches taken and ingested, and each stage's result. */
+/** Counts for the runs row: batches taken, ingested, failed and quarantined, and each stage's result. */
 async function runCounts(store: Store, runId: string): Promise<Record<string, unknown>> {
-  const inbox = await store.one<{ taken: number; ingested: number; failed: number }>(
+  const inbox = await store.one<{ taken: number; ingested: number; failed: number; quarantined: number }>(
     `SELECT count(*)::INTEGER AS taken, count(*) FILTER (WHERE status = 'ingested')::INTEGER AS ingested,
-       count(*) FILTER (WHERE status = 'failed')::INTEGER AS failed FROM nightly_inbox WHERE run_id = $1`, [runId]);
+       count(*) FILTER (WHERE status = 'failed')::INTEGER AS failed, count(*) FILTER (WHERE status = 'quarantined')::INTEGER AS quarantined
+     FROM nightly_inbox WHERE run_id = $1`, [runId]);
   const results = await store.all<{ stage: string; result: string | null }>('SELECT stage, result::VARCHAR AS result FROM nightly_checkpoints WHERE run_id = $1', [runId]);
   return { batches: inbox, stages: Object.fromEntries(results.map((r) => [r.stage, r.result ? JSON.parse(r.result) : null])) };
 }

@@ -1,42 +1,20 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { listValue } from '@duckdb/node-api';
 import type { Store } from '../store/store.ts';
-import type { FundwatchConfig } from '../config.ts';
-import type { RedisSettings } from '../queue/redis.ts';
 import type { NightlyConfig } from './config.ts';
-import { runDetection } from '../detect/engine.ts';
-import { updateCases } from '../cases/update.ts';
-import { refreshCaseEvidence } from './case-evidence.ts';
-import { runEarlyWarning } from '../warning/run.ts';
-import { dispatchCases } from '../queue/dispatch.ts';
-import { deliverReferrals } from '../referrals/deliver.ts';
+import type { DetectPlan, PipelineStage, PipelineStatus, StageContext } from '../pipeline.ts';
 import { writeRunReport } from './report.ts';
 
-export interface StageContext {
-  store: Store;
+export interface NightlyContext extends StageContext {
   runId: string;
-  config: FundwatchConfig;
   nightly: NightlyConfig;
-  redis: RedisSettings;
-  log: (msg: string) => void;
 }
 
-/** A stage returns its result (kept in the checkpoint) and whether it only partly succeeded. */
-export interface StageOutcome {
-  result: unknown;
-  partial?: string;
-}
+/** A nightly stage: the pipeline's stages, and collect, ingest and report around them. */
+export type NightlyStage = PipelineStage<NightlyContext>;
 
-export interface NightlyStage {
-  name: string;
-  title_zh: string;
-  /** A failing critical stage fails the run and stops it; a non-critical one makes it partial. */
-  critical: boolean;
-  run(ctx: StageContext): Promise<StageOutcome>;
-}
-
-type IngestFn = (store: Store, dir: string, opts?: Record<string, unknown>) => Promise<{ batch_id: string; status: string }>;
+type IngestFn = (store: Store, dir: string, opts?: Record<string, unknown>) => Promise<{ batch_id: string; status: string; error?: string }>;
 
 /** The ingest module (pipeline/ingest/ingest.ts), loaded when the stage runs. */
 async function loadIngest(): Promise<IngestFn> {
@@ -47,6 +25,9 @@ async function loadIngest(): Promise<IngestFn> {
   return mod.ingestBatch;
 }
 
+/** Where quarantined batches go; its name starts with `_`, so the inbox scan skips it. */
+export const QUARANTINE_DIR = '_quarantine';
+
 /** Complete batch directories in the inbox: with `_SUCCESS`, name not starting with `_` or `.`. */
 export function completeInboxDirs(inbox: string): string[] {
   if (!existsSync(inbox)) return [];
@@ -55,6 +36,23 @@ export function completeInboxDirs(inbox: string): string[] {
     .map((n) => resolve(inbox, n))
     .filter((d) => statSync(d).isDirectory() && existsSync(join(d, '_SUCCESS')))
     .sort();
+}
+
+/**
+ * Marks `dir` as taken by `runId` unless it was ingested already (false). A batch that failed before keeps
+ * its attempts; a quarantined one whose directory is back (delivered again) starts over.
+ */
+export async function takeDir(store: Store, dir: string, runId: string): Promise<boolean> {
+  const row = await store.one<{ status: string }>('SELECT status FROM nightly_inbox WHERE dir = $1', [dir]);
+  if (row?.status === 'ingested') return false;
+  if (row?.status === 'quarantined') {
+    await store.run(`UPDATE nightly_inbox SET run_id = $2, status = 'taken', attempts = 0, quarantine_dir = NULL, error = NULL, taken_at = now() WHERE dir = $1`, [dir, runId]);
+  } else if (row) {
+    await store.run(`UPDATE nightly_inbox SET run_id = $2, status = 'taken', taken_at = now() WHERE dir = $1`, [dir, runId]);
+  } else {
+    await store.run(`INSERT INTO nightly_inbox (dir, run_id, status, attempts, taken_at) VALUES ($1, $2, 'taken', 0, now())`, [dir, runId]);
+  }
+  return true;
 }
 
 /** The directories this run took and has not ingested yet. */
@@ -71,117 +69,114 @@ async function runBatchIds(store: Store, runId: string): Promise<string[]> {
   return rows.map((r) => r.batch_id);
 }
 
-/** The nightly stages, in order. Each is safe to run again after an interruption. */
-export const NIGHTLY_STAGES: NightlyStage[] = [
-  {
-    name: 'collect',
-    title_zh: '收取批次',
-    critical: true,
-    // Takes every complete inbox directory not yet ingested (including ones a failed run left behind).
-    async run({ store, runId, nightly }) {
-      const dirs = completeInboxDirs(nightly.inbox);
-      let taken = 0;
-      await store.transaction(async () => {
-        for (const dir of dirs) {
-          const row = await store.one<{ status: string }>('SELECT status FROM nightly_inbox WHERE dir = $1', [dir]);
-          if (row?.status === 'ingested') continue;
-          if (row) await store.run(`UPDATE nightly_inbox SET run_id = $2, status = 'taken', error = NULL, taken_at = now() WHERE dir = $1`, [dir, runId]);
-          else await store.run(`INSERT INTO nightly_inbox (dir, run_id, status, taken_at) VALUES ($1, $2, 'taken', now())`, [dir, runId]);
-          taken++;
-        }
-      });
-      return { result: { inbox: nightly.inbox, complete_dirs: dirs.length, taken } };
-    },
+/** The nightly detection window: the days of the fee lines the new batches wrote (each detector adds its own lookback). */
+export async function newBatchWindow(ctx: StageContext): Promise<DetectPlan> {
+  const batchIds = ctx.runId ? await runBatchIds(ctx.store, ctx.runId) : [];
+  if (batchIds.length === 0) return { skipped: '没有新数据 no new data' };
+  const span = await ctx.store.one<{ from: string | null; to: string | null }>(
+    `SELECT min(fee_ocur_time)::DATE::VARCHAR AS "from", max(fee_ocur_time)::DATE::VARCHAR AS "to" FROM fee_list_d WHERE list_contains($1::VARCHAR[], batch_id)`,
+    [listValue(batchIds)],
+  );
+  if (!span?.from || !span.to) return { skipped: '新批次没有费用明细 no fee lines in the new batches' };
+  return { from: span.from, to: span.to, kind: 'nightly_detect' };
+}
+
+/** `<inbox>/_quarantine/<name>` (`<name>-<run id>` when that name was quarantined before). */
+function quarantineTarget(dir: string, inbox: string, runId: string): string {
+  const base = join(inbox, QUARANTINE_DIR, basename(dir));
+  return existsSync(base) ? `${base}-${runId}` : base;
+}
+
+export const COLLECT_STAGE: NightlyStage = {
+  name: 'collect',
+  title_zh: '收取批次',
+  critical: false,
+  // Takes every complete inbox directory not yet ingested (including ones a failed run left behind).
+  async run({ store, runId, nightly }) {
+    const dirs = completeInboxDirs(nightly.inbox);
+    let taken = 0;
+    await store.transaction(async () => {
+      for (const dir of dirs) if (await takeDir(store, dir, runId)) taken++;
+    });
+    return { result: { inbox: nightly.inbox, complete_dirs: dirs.length, taken } };
   },
-  {
-    name: 'ingest',
-    title_zh: '导入数据',
-    critical: true,
-    async run({ store, runId, config, log }) {
-      const dirs = await pendingDirs(store, runId);
-      if (dirs.length === 0) return { result: { batches: 0 } };
-      const ingestBatch = await loadIngest();
-      const failed: string[] = [];
-      for (const dir of dirs) {
-        log(`导入 ingest ${dir}`);
+};
+
+export const INGEST_STAGE: NightlyStage = {
+  name: 'ingest',
+  title_zh: '导入数据',
+  critical: false,
+  // A batch that fails never stops the others or the later stages: the next runs retry it, and after
+  // nightly.max_attempts tries an inbox batch is moved to <inbox>/_quarantine/ and no longer retried.
+  async run({ store, runId, config, nightly, log }) {
+    const dirs = await pendingDirs(store, runId);
+    if (dirs.length === 0) return { result: { batches: 0, ingested: 0, failed: 0, quarantined: 0, batch_ids: [] } };
+    const ingestBatch = await loadIngest();
+    const problems: string[] = [];
+    let failed = 0;
+    let quarantined = 0;
+    for (const dir of dirs) {
+      log(`导入 ingest ${dir}`);
+      // Counted before the try, so a batch that kills the process is quarantined too.
+      const attempts = await store.exclusive(async () => {
+        await store.run('UPDATE nightly_inbox SET attempts = coalesce(attempts, 0) + 1 WHERE dir = $1', [dir]);
+        return store.scalar<number>('SELECT attempts FROM nightly_inbox WHERE dir = $1', [dir]);
+      });
+      let r: Awaited<ReturnType<IngestFn>> | null = null;
+      let error: string | null = null;
+      try {
+        r = await ingestBatch(store, dir, { config });
+        if (r.status !== 'loaded' && r.status !== 'duplicate') error = r.error ?? `导入结果 ingest status ${r.status}`;
+      } catch (err) {
+        error = (err as Error).message;
+      }
+      if (error === null) {
+        await store.exclusive(() => store.run(
+          `UPDATE nightly_inbox SET status = 'ingested', batch_id = $2, ingest_status = $3, error = NULL, finished_at = now() WHERE dir = $1`,
+          [dir, r!.batch_id, r!.status],
+        ));
+        continue;
+      }
+      const name = basename(dir);
+      let moved: string | null = null;
+      if (attempts >= nightly.max_attempts && dirname(dir) === nightly.inbox) {
+        const target = quarantineTarget(dir, nightly.inbox, runId);
         try {
-          const r = await ingestBatch(store, dir, { config });
-          const ok = r.status === 'loaded' || r.status === 'duplicate';
-          await store.exclusive(() => store.run(
-            `UPDATE nightly_inbox SET status = $2, batch_id = $3, ingest_status = $4, finished_at = now() WHERE dir = $1`,
-            [dir, ok ? 'ingested' : 'failed', r.batch_id ?? null, r.status],
-          ));
-          if (!ok) failed.push(dir);
+          mkdirSync(dirname(target), { recursive: true });
+          renameSync(dir, target);
+          moved = target;
         } catch (err) {
-          failed.push(dir);
-          await store.exclusive(() => store.run(
-            `UPDATE nightly_inbox SET status = 'failed', error = $2, finished_at = now() WHERE dir = $1`, [dir, (err as Error).message],
-          ));
+          error = `${error}; 无法移入隔离区 cannot move to quarantine: ${(err as Error).message}`;
         }
       }
-      const result = { batches: dirs.length, failed: failed.length, batch_ids: await runBatchIds(store, runId) };
-      if (failed.length === dirs.length) throw new Error(`所有批次导入失败 every batch failed to ingest: ${failed.join(', ')}`);
-      return { result, partial: failed.length ? `${failed.length} 个批次导入失败 batches failed: ${failed.join(', ')}` : undefined };
-    },
+      await store.exclusive(() => store.run(
+        `UPDATE nightly_inbox SET status = $2, batch_id = $3, ingest_status = $4, error = $5, quarantine_dir = $6, finished_at = now() WHERE dir = $1`,
+        [dir, moved ? 'quarantined' : 'failed', r?.batch_id ?? null, r?.status ?? 'failed', error, moved],
+      ));
+      if (moved) {
+        quarantined++;
+        problems.push(`批次 ${name} 已隔离（${attempts} 次导入均失败）→ ${moved} (batch quarantined after ${attempts} failed attempts): ${error}`);
+      } else {
+        failed++;
+        problems.push(`批次 ${name} 导入失败（第 ${attempts}/${nightly.max_attempts} 次，下次运行重试）(batch failed to ingest, attempt ${attempts} of ${nightly.max_attempts}): ${error}`);
+      }
+      log(problems[problems.length - 1]!);
+    }
+    const result = { batches: dirs.length, ingested: dirs.length - failed - quarantined, failed, quarantined, batch_ids: await runBatchIds(store, runId) };
+    return { result, partial: problems.length ? problems.join('; ') : undefined };
   },
-  {
-    name: 'detect',
-    title_zh: '运行检测规则',
-    critical: true,
-    // The new window: the days of the fee lines the new batches wrote (each detector adds its own lookback).
-    async run({ store, runId, config }) {
-      const batchIds = await runBatchIds(store, runId);
-      if (batchIds.length === 0) return { result: { skipped: '没有新数据 no new data' } };
-      const span = await store.one<{ from: string | null; to: string | null }>(
-        `SELECT min(fee_ocur_time)::DATE::VARCHAR AS "from", max(fee_ocur_time)::DATE::VARCHAR AS "to" FROM fee_list_d WHERE list_contains($1::VARCHAR[], batch_id)`,
-        [listValue(batchIds)],
-      );
-      if (!span?.from || !span.to) return { result: { skipped: '新批次没有费用明细 no fee lines in the new batches' } };
-      const s = await runDetection(store, { from: span.from, to: span.to, config, kind: 'nightly_detect', lockHeld: true });
-      await store.exclusive(() => store.run('UPDATE runs SET window_from = $2::DATE, window_to = $3::DATE WHERE run_id = $1', [runId, s.window_from, s.window_to]));
-      const result = { detect_run_id: s.run_id, status: s.status, window_from: s.window_from, window_to: s.window_to, alerts: s.counts.alerts, alerts_new: s.counts.alerts_new, alerts_withdrawn: s.counts.alerts_withdrawn, amount_at_risk: s.counts.amount_at_risk };
-      if (s.status === 'failed') throw new Error('全部检测规则失败 every detector failed');
-      return { result, partial: s.status === 'partial_failure' ? '部分检测规则失败 some detectors failed' : undefined };
-    },
-  },
-  {
-    name: 'cases',
-    title_zh: '更新案件',
-    critical: false,
-    // Then each changed case's evidence lines are materialised for the case view (case_evidence).
-    async run({ store, runId }) {
-      const cases = await updateCases(store, { runId, actor: 'nightly' });
-      return { result: { ...cases, evidence: await refreshCaseEvidence(store) } };
-    },
-  },
-  {
-    name: 'early_warning',
-    title_zh: '高额费用预警',
-    critical: false,
-    async run({ store, runId, config }) {
-      return { result: await runEarlyWarning(store, { runId, config }) };
-    },
-  },
-  {
-    name: 'dispatch',
-    title_zh: '派发案件与转介',
-    critical: false,
-    // Cases → inspection queues, referral deliveries → department queues (the owner's workers send them).
-    // Redis down: both stay in the DuckDB outbox for the next run or the owner; the run says so (partial).
-    async run({ store, redis, config, log }) {
-      const cases = await dispatchCases(store, redis);
-      const referrals = await deliverReferrals(store, redis, { config });
-      const down = [cases, referrals].filter((r) => !r.redis_available).map((r) => r.message);
-      for (const m of down) log(m);
-      return { result: { ...cases, referrals }, partial: down.length ? down.join('; ') : undefined };
-    },
-  },
-  {
+};
+
+export const REPORT_TITLE_ZH = '运行报告';
+
+/** The run report, written once the run's status is decided (`final`), so it shows that status. */
+export function reportStage(final: () => { status: PipelineStatus; error: string | null }): NightlyStage {
+  return {
     name: 'report',
-    title_zh: '运行报告',
+    title_zh: REPORT_TITLE_ZH,
     critical: false,
     async run({ store, runId, nightly }) {
-      return { result: { file: await writeRunReport(store, runId, nightly) } };
+      return { result: { file: await writeRunReport(store, runId, nightly, final()) } };
     },
-  },
-];
+  };
+}

@@ -87,7 +87,7 @@ describe('nightly run', () => {
     }
   }, 180_000);
 
-  it('a failed run is announced (webhook, banner) and its batch is retaken by the next run', async () => {
+  it('a run whose only batch fails runs the later stages, ends partial (announced), and the batch is quarantined after nightly.max_attempts tries', async () => {
     const received: unknown[] = [];
     const hook: Server = createServer((req, res) => {
       let body = '';
@@ -97,28 +97,74 @@ describe('nightly run', () => {
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     const port = (hook.address() as { port: number }).port;
     const s = setup('fail', { webhook_url: `http://127.0.0.1:${port}/hook` });
-    mkdirSync(join(s.inbox, 'broken'));
-    writeFileSync(join(s.inbox, 'broken', 'claims.xls'), 'not a table file'); // ingest refuses: unsupported format
-    writeFileSync(join(s.inbox, 'broken', '_SUCCESS'), '');
+    const broken = join(s.inbox, 'broken');
+    mkdirSync(broken);
+    writeFileSync(join(broken, 'claims.xls'), 'not a table file'); // ingest refuses: unsupported format
+    writeFileSync(join(broken, '_SUCCESS'), '');
     const store = await Store.open(s.db);
     try {
+      const inbox = () => store.all('SELECT status, attempts, run_id, quarantine_dir FROM nightly_inbox');
       const r = await runNightly(store, { config: s.config, nightly: nightlyConfig(s.config) });
-      expect(r.status).toBe('failed');
-      expect(r.stages.map((x) => `${x.stage}:${x.status}`)).toEqual(['collect:succeeded', 'ingest:failed', 'detect:skipped', 'cases:skipped', 'early_warning:skipped', 'dispatch:skipped', 'report:skipped']);
+      expect(r.status).toBe('partial_failure');
+      expect(r.stages.map((x) => `${x.stage}:${x.status}`)).toEqual(
+        ['collect:succeeded', 'ingest:partial_failure', 'detect:succeeded', 'cases:succeeded', 'early_warning:succeeded', 'dispatch:succeeded', 'report:succeeded']);
+      expect(r.stages.find((x) => x.stage === 'ingest')!.error).toMatch(/第 1\/3 次.*claims\.xls/);
+      expect((r.counts.stages as Record<string, unknown>).detect).toEqual({ skipped: '没有新数据 no new data' });
       expect(received).toHaveLength(1);
-      expect(received[0]).toMatchObject({ event: 'nightly_run_failed', run_id: r.run_id, status: 'failed' });
+      expect(received[0]).toMatchObject({ event: 'nightly_run_partial_failure', run_id: r.run_id, status: 'partial_failure' });
       const banners = (await systemStatus(store)).banners;
       expect(banners[0]).toMatchObject({ code: 'nightly_failed', level: 'error', run_id: r.run_id });
-      expect(await store.all('SELECT status, run_id FROM nightly_inbox')).toEqual([{ status: 'failed', run_id: r.run_id }]);
-      // The batch is not lost: the next run takes it again.
+      expect(await inbox()).toEqual([{ status: 'failed', attempts: 1, run_id: r.run_id, quarantine_dir: null }]);
+
+      // Retaken by the next run; the third failed try (default nightly.max_attempts 3) moves it out of the inbox.
       const r2 = await runNightly(store, { config: s.config });
-      expect(await store.all('SELECT status, run_id FROM nightly_inbox')).toEqual([{ status: 'failed', run_id: r2.run_id }]);
+      expect(await inbox()).toEqual([{ status: 'failed', attempts: 2, run_id: r2.run_id, quarantine_dir: null }]);
+      const r3 = await runNightly(store, { config: s.config });
+      expect(r3.status).toBe('partial_failure');
+      const quarantine = join(s.inbox, '_quarantine', 'broken');
+      expect(await inbox()).toEqual([{ status: 'quarantined', attempts: 3, run_id: r3.run_id, quarantine_dir: quarantine }]);
+      expect(existsSync(broken)).toBe(false);
+      expect(existsSync(join(quarantine, 'claims.xls'))).toBe(true);
+      const report = readFileSync(join(s.dir, 'reports', `nightly-${r3.run_id}.html`), 'utf8');
+      expect(report).toContain('已隔离 1 个批次');
+      expect(report).toContain(quarantine);
+
+      // Quarantined: no longer taken; the run is clean again.
+      const r4 = await runNightly(store, { config: s.config });
+      expect(r4.status).toBe('succeeded');
+      expect((r4.counts.stages as Record<string, { taken: number }>).collect.taken).toBe(0);
+      expect(await inbox()).toEqual([{ status: 'quarantined', attempts: 3, run_id: r3.run_id, quarantine_dir: quarantine }]);
     } finally {
       store.close();
       hook.close();
       s.cleanup();
     }
   }, 120_000);
+
+  it('a broken batch never stops the other batches (quarantined at once with max_attempts 1)', async () => {
+    expect(reference).toBeDefined();
+    const s = setup('mixed', { max_attempts: 1 });
+    cpSync(batch, join(s.inbox, 'b1'), { recursive: true });
+    mkdirSync(join(s.inbox, 'a-broken'));
+    writeFileSync(join(s.inbox, 'a-broken', 'mdtrt_d.arrow'), 'not arrow at all');
+    writeFileSync(join(s.inbox, 'a-broken', '_SUCCESS'), '');
+    const store = await Store.open(s.db);
+    try {
+      const r = await runNightly(store, { config: s.config });
+      expect(r.status).toBe('partial_failure');
+      expect(r.stages.map((x) => `${x.stage}:${x.status}`)).toEqual(
+        ['collect:succeeded', 'ingest:partial_failure', 'detect:succeeded', 'cases:succeeded', 'early_warning:succeeded', 'dispatch:succeeded', 'report:succeeded']);
+      expect(await store.all('SELECT dir, status, attempts FROM nightly_inbox ORDER BY dir')).toEqual([
+        { dir: join(s.inbox, 'a-broken'), status: 'quarantined', attempts: 1 },
+        { dir: join(s.inbox, 'b1'), status: 'ingested', attempts: 1 },
+      ]);
+      expect(await outcome(store)).toEqual(reference);
+      expect(existsSync(join(s.inbox, '_quarantine', 'a-broken', 'mdtrt_d.arrow'))).toBe(true);
+    } finally {
+      store.close();
+      s.cleanup();
+    }
+  }, 180_000);
 
   for (const stage of ['ingest', 'detect']) {
     it(`kill -9 during ${stage}, then rerun: resumes, no duplicates, no loss`, async () => {
