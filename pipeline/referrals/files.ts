@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Store } from '../store/store.ts';
 import type { FundwatchConfig } from '../config.ts';
-import { referralsConfig, type DepartmentConfig } from './config.ts';
+import { DEPARTMENT_ZH, referralsConfig, type DepartmentConfig } from './config.ts';
 import { departmentLines, type ReferralLine } from './list.ts';
 import { writeAudit } from './audit.ts';
 import { AID_CATEGORY_ZH } from '../warning/config.ts';
@@ -28,6 +28,10 @@ export const FILE_COLUMNS: { header: string; value: (l: ReferralLine) => string 
   { header: '个人自付 (out of pocket)', value: (l) => l.ytd_out_of_pocket, money: true },
   { header: '住院次数 (stays)', value: (l) => l.stays },
   { header: '主要诊断 (main diagnoses)', value: (l) => l.main_diagnoses.join('; ') },
+  // A referral goes to every department covering the person's region: one row per referral and department.
+  // Appended last, so readers that go by column position keep working.
+  { header: '部门编号 (department_id)', value: (l) => l.department_id ?? '' },
+  { header: '部门 (department)', value: (l) => (l.department ? `${DEPARTMENT_ZH[l.department] ?? l.department} ${l.department}` : '未配置接收部门 none') },
 ];
 
 function csvCell(v: string | number | null, money: boolean): string {

@@ -78,6 +78,7 @@ describe('monthly referral files', () => {
     expect(rows.slice(1)).toEqual([[
       expect.stringMatching(/^R[0-9a-f]{20}$/), '2026-04', 'P1', '张*', '110101********4514', '421000', '低保对象 subsistence', '年度累计 ytd 第2档',
       '10000.00', '2026-01-01~2026-04-30', '46000.00', '25000.00', '3000.00', '800.00', '21000.00', '2', 'C34.900 肺恶性肿瘤; J18.900 肺炎',
+      'civil_affairs-421000', '民政部门 civil_affairs',
     ]]);
 
     const wb = new ExcelJS.Workbook();

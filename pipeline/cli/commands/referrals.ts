@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { cliContext, cliInvocation, logLine, printJsonLine, printLine, UsageError, withCliStore } from '../context.ts';
+import { cliContext, requireSameActor, logLine, printJsonLine, printLine, UsageError, withCliStore } from '../context.ts';
+import { AccessDenied, mayUnmask, scopeRegion } from '../../access/policy.ts';
 import { listReferrals, OUTCOMES, recordOutcome } from '../../referrals/list.ts';
 import { referralsXlsx, writeReferralFiles } from '../../referrals/files.ts';
 import { deliverReferrals } from '../../referrals/deliver.ts';
@@ -27,8 +28,10 @@ export function register(program: Command): void {
     .action(async (o: { month?: string; department?: string; region?: string; xlsx?: string; unmasked?: boolean }, cmd: Command) => {
       const ctx = cliContext(cmd);
       if (!o.month || !/^\d{4}-(0[1-9]|1[0-2])$/.test(o.month)) throw new UsageError('--month YYYY-MM 必填 (required)');
-      const actor = cliInvocation.getStore()?.actor ?? ctx.actor;
-      const lines = await withCliStore(ctx, (store) => listReferrals(store, { month: o.month!, departmentId: o.department, region: o.region, unmasked: o.unmasked, actor }));
+      const lines = await withCliStore(ctx, (store, who) => {
+        if (o.unmasked && !mayUnmask(who, 'referrals')) throw new AccessDenied('无权查看完整身份信息 (not allowed to see unmasked identities)');
+        return listReferrals(store, { month: o.month!, departmentId: o.department, region: scopeRegion(who, o.region), unmasked: o.unmasked, actor: who.user_id });
+      });
       if (o.xlsx) {
         await referralsXlsx(lines, o.xlsx);
         logLine(ctx, `已写出 ${lines.length} 行 wrote ${lines.length} rows to ${o.xlsx}`);
@@ -63,8 +66,10 @@ export function register(program: Command): void {
       const ctx = cliContext(cmd);
       const o = { referral, department, outcome, ...opts };
       if (!OUTCOMES.includes(o.outcome as never)) throw new UsageError(`反馈结果无效 invalid outcome (one of ${OUTCOMES.join(', ')})`);
-      const actor = cliInvocation.getStore()?.actor ?? o.by ?? ctx.actor;
-      await withCliStore(ctx, (store) => recordOutcome(store, { referralId: o.referral, departmentId: o.department, outcome: o.outcome, note: o.note, actor }));
+      await withCliStore(ctx, (store, who) => {
+        requireSameActor(ctx, o);
+        return recordOutcome(store, { referralId: o.referral, departmentId: o.department, outcome: o.outcome, note: o.note, actor: who.user_id });
+      });
       if (ctx.json) printJsonLine(ctx, { referral_id: o.referral, department_id: o.department, outcome: o.outcome });
       else printLine(ctx, `已记录反馈 recorded: ${o.referral} ${o.department} ${o.outcome}`);
     });
@@ -81,12 +86,13 @@ export function register(program: Command): void {
 
   r.command('files')
     .description('生成月度转介文件 write the monthly CSV/XLSX file drop now')
-    .requiredOption('--month <YYYY-MM>')
-    .action(async (o: { month: string }, cmd: Command) => {
+    .option('--month <YYYY-MM>', '月份 month (required)')
+    .action(async (o: { month?: string }, cmd: Command) => {
       const ctx = cliContext(cmd);
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(o.month)) throw new UsageError('--month 必须是 YYYY-MM');
-      const actor = cliInvocation.getStore()?.actor ?? ctx.actor;
-      const res = await withCliStore(ctx, (store) => writeReferralFiles(store, { config: ctx.config(), month: o.month, actor }));
+      // `referrals` has a --month too, and commander hands it to the parent wherever it stands on the line.
+      const month = o.month ?? (cmd.parent?.opts() as { month?: string } | undefined)?.month;
+      if (!month || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new UsageError('--month YYYY-MM 必填 (required)');
+      const res = await withCliStore(ctx, (store, who) => writeReferralFiles(store, { config: ctx.config(), month, actor: who.user_id }));
       if (ctx.json) {
         for (const x of res) printJsonLine(ctx, x);
         return;
