@@ -1,6 +1,4 @@
 import type { GenContext } from './context.ts';
-import { providersOf } from './context.ts';
-import type { Person } from './population.ts';
 import type { Provider } from './providers.ts';
 import { oopThreshold, SINGLE_STAY_AID, type VisitSpec } from './sink.ts';
 import { inpatientStay, outpatientVisit } from './visits.ts';

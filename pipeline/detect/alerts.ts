@@ -78,11 +78,26 @@ export interface AlertFilter {
 export async function listAlerts(store: Store, f: AlertFilter = {}): Promise<AlertJson[]> {
   const where: string[] = [];
   const params: Record<string, string> = {};
-  if (f.family) (where.push('a.family = $family'), (params.family = f.family));
-  if (f.detector) (where.push('a.detector_id = $detector'), (params.detector = f.detector));
-  if (f.since) (where.push("timezone('Asia/Shanghai', a.created_at)::DATE >= $since::DATE"), (params.since = f.since));
-  if (f.status) (where.push('a.status = $status'), (params.status = f.status));
-  if (f.runId) (where.push('(a.run_id = $run_id OR a.last_run_id = $run_id)'), (params.run_id = f.runId));
+  if (f.family) {
+    where.push('a.family = $family');
+    params.family = f.family;
+  }
+  if (f.detector) {
+    where.push('a.detector_id = $detector');
+    params.detector = f.detector;
+  }
+  if (f.since) {
+    where.push("timezone('Asia/Shanghai', a.created_at)::DATE >= $since::DATE");
+    params.since = f.since;
+  }
+  if (f.status) {
+    where.push('a.status = $status');
+    params.status = f.status;
+  }
+  if (f.runId) {
+    where.push('(a.run_id = $run_id OR a.last_run_id = $run_id)');
+    params.run_id = f.runId;
+  }
   const rows = await store.all(
     `SELECT ${ALERT_SELECT} FROM alerts a ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
      ORDER BY a.family, a.detector_id, a.psn_no NULLS FIRST, a.fixmedins_code NULLS FIRST, a.bilg_dr_codg NULLS FIRST,

@@ -123,6 +123,8 @@ export async function startReferralWorkers(
   const deadLetter = new Queue(REFERRAL_DEAD_LETTER_QUEUE, { connection: conn, prefix: settings.prefix });
   const filesQueue = new Queue(REFERRAL_FILES_QUEUE, { connection: conn, prefix: settings.prefix });
   const workers = createWorkers(store, settings, rc, deadLetter, opts.config, log);
+  // Set once the first re-read is done; close() may run before that (a failing schedule).
+  // eslint-disable-next-line prefer-const
   let timer: NodeJS.Timeout | undefined;
   const close = async () => {
     clearInterval(timer);

@@ -43,7 +43,7 @@ describe('nightly run report', () => {
   const batch = join(src.dir, 'city');
   const redis = testRedis();
   /** The size of the database's WAL when detection started and ended, in the run of the first test. */
-  let detectWal = { start: -1, end: -1 };
+  const detectWal = { start: -1, end: -1 };
 
   beforeAll(async () => {
     await generateCity({ out: batch, persons: 600, days: 120, seed: 7 });

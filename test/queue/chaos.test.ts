@@ -10,7 +10,6 @@ import { inspectionQueueName } from '../../pipeline/queue/names.ts';
 import { decideCase, startReview } from '../../pipeline/cases/lifecycle.ts';
 import { QUEUED_STATUSES_SQL } from '../../pipeline/cases/status.ts';
 import { CASES_DEFAULTS, type CasesConfig } from '../../pipeline/cases/config.ts';
-import type { Store } from '../../pipeline/store/store.ts';
 
 /*
  * Chaos: 2–4 inspectors take, renew, release, abandon and decide cases while the test flushes or restarts its
