@@ -8,7 +8,7 @@ import { runReportHtml } from '../../pipeline/nightly/report.ts';
 const ALERT_SORTS: Record<string, string> = { created_at: 'created_at', amount_at_risk: 'amount_at_risk', detector_id: 'detector_id', alert_id: 'alert_id' };
 
 export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const { store, reads } = deps;
+  const { reads } = deps;
 
   app.get<{ Querystring: { family?: string; detector?: string; since?: string; status?: string; region?: string; sort: string; order: string; limit: number; offset: number } }>('/api/v1/alerts', {
     config: { action: 'data.read' },
