@@ -64,6 +64,21 @@ export interface ParamSpec {
   description_zh: string;
 }
 
+/** One hit as the engine stores it, for `explain`: the SQL's JSON columns parsed, money as a number. */
+export interface ExplainInput {
+  measured: Record<string, unknown>;
+  threshold: Record<string, unknown>;
+  peer: { group?: unknown; size?: number; median?: number; spread?: number; score?: number } | null;
+  amount_at_risk: number;
+  activity_date: string;
+  psn_no: string | null;
+  fixmedins_code: string | null;
+  bilg_dr_codg: string | null;
+  mdtrt_id: string | null;
+  setl_id: string | null;
+  feedetl_sn: string[];
+}
+
 export interface Detector {
   /** snake_case, stable, e.g. 'overlapping_inpatient_stays'. */
   id: string;
@@ -91,4 +106,10 @@ export interface Detector {
    * must not open its own transaction (the engine may already be inside one).
    */
   prepare?: (store: Store, config: FundwatchConfig) => Promise<void>;
+  /**
+   * `explanation_zh` of each alert (docs/interfaces.md): one plain Chinese sentence an inspector can read to a
+   * hospital, with the measured value, the limit and the item — e.g. `参保人为男性，"子宫造影"限女性使用；2026-03-04
+   * 收费 1 次，金额 260.00 元`. Put what it needs (item names, dates, counts) into the SQL's `measured`.
+   */
+  explain?: (hit: ExplainInput) => string;
 }
