@@ -12,6 +12,7 @@ const REASON_ZH: Record<string, string> = {
   orphan: '缺上级记录(待定)',
   duplicate_in_batch: '批次内重复',
   bad_row: 'CSV 行格式错误',
+  bad_encoding: '编码错误',
 };
 
 function pad(s: string | number, w: number): string {

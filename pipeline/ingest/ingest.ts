@@ -8,8 +8,9 @@ import { batchContentHash, listBatchFiles, type BatchFile } from './files.ts';
 import { EMPTY_MAPPING, loadMapping, parseMapping, type MappingProfile } from './mapping.ts';
 import { createRejectTable, keepPending, mergeTable, setLevelChecks } from './merge.ts';
 import { rejectCounts, rejectSamples, topReasons, writeMalformedRows, writeRejects, type RejectSample } from './rejects.ts';
-import { countMalformedRows, IngestWorkDir, stageFiles, type StagedFile, type Staging } from './stage.ts';
+import { countMalformedRows, stageFiles, type StagedFile, type Staging } from './stage.ts';
 import { startPhase } from './timing.ts';
+import { IngestWorkDir, removeStaleIngestDirs } from './work-dir.ts';
 
 export interface TableSummary {
   read: number;
@@ -84,6 +85,7 @@ async function dropWorkTables(store: Store): Promise<void> {
  * within another exclusive section or transaction on the same store.
  */
 export async function ingestBatch(store: Store, dir: string, opts: IngestOptions = {}): Promise<IngestSummary> {
+  removeStaleIngestDirs(); // left by an ingest that was killed
   const sourceDir = resolve(dir);
   const mapping = resolveMapping(opts);
   const files = listBatchFiles(sourceDir, mapping);
@@ -165,7 +167,7 @@ async function checkAll(store: Store, files: BatchFile[], staging: Staging, mapp
     }
     const done = startPhase();
     out[table] = await checkTable(store, table, mine, mapping, { amountTolerance: tolerance });
-    for (const f of mine) await countMalformedRows(store, f);
+    await countMalformedRows(store, mine);
     done(`  ${table} check`);
   }
   return out;
@@ -220,11 +222,11 @@ async function loadTable(store: Store, table: ContractTableName, files: StagedFi
     await keepPending(store, table, chk, rej, batchId);
     await writeRejects(store, table, rej, chk, files, batchId);
     done(`  ${table} rejects`);
-    for (const f of files) await writeMalformedRows(store, f, batchId);
+    await writeMalformedRows(store, table, files, batchId);
     if (TABLES_WITH_PARENTS.includes(table)) pending = Number(await store.scalar(`SELECT count(*) FROM ${table}_pending WHERE batch_id = $1`, [batchId]));
   }
   const rc = await rejectCounts(store, table, batchId);
-  return {
+  const summary: TableSummary = {
     read: files.reduce((n, f) => n + f.records, 0),
     loaded: counts.loaded,
     updated: counts.updated,
@@ -234,4 +236,17 @@ async function loadTable(store: Store, table: ContractTableName, files: StagedFi
     resolved_pending: counts.resolved,
     pending,
   };
+  rowsAddUp(table, summary);
+  return summary;
+}
+
+/**
+ * Every row read either reached the table (loaded, updated or unchanged) or was rejected with an error (orphans
+ * waiting in `<table>_pending` included); otherwise a row was lost or counted twice, and the batch fails.
+ */
+function rowsAddUp(table: ContractTableName, s: TableSummary): void {
+  const reached = s.loaded + s.updated + s.unchanged;
+  if (s.read !== reached + s.rejected) {
+    throw new IngestError(`${table}: 行数对不上 rows do not add up: 读取 read ${s.read} ≠ 入库 loaded/updated/unchanged ${reached} + 拒收 rejected ${s.rejected}; 批次未导入 batch not loaded`);
+  }
 }

@@ -1,141 +1,29 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
-import { gb18030ToUtf8, maxUtf8Length } from './gbk.ts';
+import { RecordSplitter, maxNumberedOutput, type MalformedRecord, type TextEncoding } from './csv-records.ts';
+import { chooseEncoding, type CsvEncoding } from './encoding.ts';
+import { gb18030ToUtf8, maxUtf8Length, type Decode } from './gbk.ts';
+
+export { NUMBER_COLUMN } from './csv-records.ts';
 
 /**
  * A UTF-8 copy of a CSV file with each record's number in front, for DuckDB to read in place instead of staging
  * the file in a table. read_csv has no row number (Parquet has file_row_number), and staging 10 M fee lines as a
  * VARCHAR table cost more than reading the file twice: 19 s and about 5 GB, against 6 s per read (measured).
  *
- * Numbering: data records in file order from 0, the header record not counted; a record ends at a line feed
- * outside double quotes ('""' inside quotes toggles twice, so it needs no special case); a line holding no
- * byte at all (blank) is copied without a number, as DuckDB skips it. The header record gets the column name
- * `NUMBER_COLUMN`. A record DuckDB cannot split (wrong number of fields) keeps its number and is rejected by
- * DuckDB as before. A UTF-8 BOM is dropped; GB18030 input is decoded (gbk.ts).
+ * The records are split by csv-records.ts: records that cannot be parsed, or that hold invalid byte sequences,
+ * are left out of the copy and written to a sidecar file, one JSON object per line (MalformedRecord), which the
+ * ingest reads into `rejects`. A UTF-8 BOM is dropped; GB18030 input is decoded (gbk.ts). Copy and sidecar are
+ * created with mode 0600 (they hold personal data).
  */
 
-export const NUMBER_COLUMN = '_fw_row_number';
-
-/** Thrown when a file read as UTF-8 holds a byte sequence that is not UTF-8 (the caller reads it as GB18030). */
-export class NotUtf8Error extends Error {}
+/** Thrown for a physical line longer than MAX_LINE (no line feed for that long: not a CSV file of rows). */
+export class LineTooLongError extends Error {}
 
 const CHUNK = 4 << 20;
+const MAX_LINE = 64 << 20;
 const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
-
-/** Numbers the records of UTF-8 text given chunk by chunk (any chunking gives the same output). */
-export class RecordNumberer {
-  private quoted = false;
-  private atStart = true;
-  /** A CR at the start of a record that ended the previous chunk: blank line (CRLF) or the record's first byte. */
-  private pendingCr = false;
-  private header = true;
-  private next = 0;
-  /** The next record number as ASCII digits, most significant first, in digits[20 - width .. 20). */
-  private readonly digits = new Uint8Array(20).fill(0x30);
-  private width = 1;
-  private readonly prefix: Buffer;
-
-  constructor(private readonly delim: number) {
-    this.prefix = Buffer.from(NUMBER_COLUMN + String.fromCharCode(delim), 'utf8');
-  }
-
-  get records(): number {
-    return this.next;
-  }
-
-  /** Output bytes `number` may need for `n` input bytes (a prefix of at most 21 bytes per line feed, + 1). */
-  static maxOutput(n: number, lineFeeds: number): number {
-    return n + 22 * (lineFeeds + 1) + 64;
-  }
-
-  private increment(): void {
-    this.next++;
-    const d = this.digits;
-    let k = 19;
-    while (d[k] === 0x39) d[k--] = 0x30;
-    d[k]++;
-    if (20 - k > this.width) this.width = 20 - k;
-  }
-
-  /**
-   * Copies `src` into `out` with record numbers; returns the bytes written. Line feeds and quotes are found with
-   * indexOf and each record copied natively; a JS loop over every byte was five times slower. When `src` and
-   * `out` lie in one ArrayBuffer a record is copied with copyWithin, which makes no view per record as
-   * Buffer.copy does (10 M records: about 1 s less).
-   */
-  number(src: Buffer, out: Buffer): number {
-    let o = 0;
-    let i = 0;
-    const n = src.length;
-    const whole = src.buffer === out.buffer ? new Uint8Array(src.buffer) : null;
-    const anyQuote = this.quoted || src.indexOf(QUOTE) !== -1;
-    if (this.pendingCr && n > 0) {
-      this.pendingCr = false;
-      if (src[0] === LF) out[o++] = CR; // CRLF: a blank line
-      else {
-        o = this.startRecord(out, o);
-        out[o++] = CR;
-        this.atStart = false;
-      }
-    }
-    let atStart = this.atStart;
-    let quoted = this.quoted;
-    const srcBase = src.byteOffset;
-    const outBase = out.byteOffset;
-    while (i < n) {
-      if (atStart) {
-        const c = src[i];
-        if (c === CR && i + 1 >= n) {
-          this.pendingCr = true; // decided by the next chunk's first byte
-          break;
-        }
-        if (c === LF || (c === CR && src[i + 1] === LF)) {
-          out[o++] = c; // a blank line (LF or CRLF): copied without a number
-          i++;
-          continue;
-        }
-        o = this.startRecord(out, o);
-        atStart = false;
-      }
-      const lf = src.indexOf(LF, i);
-      const end = lf === -1 ? n : lf + 1;
-      if (anyQuote) {
-        for (let q = src.indexOf(QUOTE, i); q !== -1 && q < end; q = src.indexOf(QUOTE, q + 1)) quoted = !quoted;
-      }
-      if (whole) whole.copyWithin(outBase + o, srcBase + i, srcBase + end);
-      else src.copy(out, o, i, end);
-      o += end - i;
-      if (lf !== -1 && !quoted) atStart = true;
-      i = end;
-    }
-    this.atStart = atStart;
-    this.quoted = quoted;
-    return o;
-  }
-
-  /** The end of the text: a CR still pending is a blank line. */
-  finish(out: Buffer): number {
-    if (!this.pendingCr) return 0;
-    this.pendingCr = false;
-    out[0] = CR;
-    return 1;
-  }
-
-  private startRecord(out: Buffer, o: number): number {
-    if (this.header) {
-      o += this.prefix.copy(out, o);
-      this.header = false;
-      return o;
-    }
-    const d = this.digits;
-    for (let k = 20 - this.width; k < 20; k++) out[o++] = d[k];
-    out[o++] = this.delim;
-    this.increment();
-    return o;
-  }
-}
+const EMPTY: Buffer = Buffer.alloc(0);
 
 function countLineFeeds(b: Buffer): number {
   let k = 0;
@@ -147,65 +35,118 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
   for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
 }
 
+export interface CopyOptions {
+  /** From detectEncoding; 'undecided' (ASCII so far) is settled at the first chunk holding non-ASCII bytes. */
+  encoding: CsvEncoding | 'undecided';
+  delim: string;
+  /** The header's column names (their count is the field count of a record spanning lines). */
+  names: string[];
+  /** Where the sidecar of rejected records goes (written only when there is one). */
+  rejectsPath: string;
+  /** Bytes read at a time (tests use small ones to cut records and characters anywhere). */
+  chunkSize?: number;
+}
+
 export interface NumberedCopy {
-  /** Data records numbered (blank lines not counted). */
+  /** Data records numbered (blank lines not counted), rejected ones included. */
   records: number;
+  /** Records in the sidecar. */
+  rejected: number;
+  encoding: CsvEncoding;
 }
 
 /**
- * Writes the numbered UTF-8 copy of `path` to `out`. `encoding` 'utf-8' (a BOM is dropped) throws NotUtf8Error
- * at the first chunk that is not valid UTF-8; 'gb18030' decodes (GBK is a subset). The next chunk is read and
- * the previous one written while a chunk is numbered.
+ * Writes the numbered UTF-8 copy of `path` to `out`. The next chunk is read and the previous one written while a
+ * chunk is split. Text reaches the splitter in whole lines: what follows the last line feed of a chunk (and a
+ * record still open there) is carried over to the next one.
  */
-export async function writeNumberedCopy(path: string, out: string, encoding: 'utf-8' | 'gb18030', delim: string): Promise<NumberedCopy> {
-  const numberer = new RecordNumberer(delim.charCodeAt(0));
-  const dec = encoding === 'gb18030' ? gb18030ToUtf8() : null;
-  const inputs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  const text = dec ? Buffer.allocUnsafe(maxUtf8Length(CHUNK)) : null;
-  let carry = Buffer.alloc(0); // UTF-8: bytes after the chunk's last line feed, validated with the next chunk
-  let first = true;
+export async function writeNumberedCopy(path: string, out: string, opts: CopyOptions): Promise<NumberedCopy> {
+  let encoding: CsvEncoding | 'undecided' = opts.encoding;
+  let dec: Decode | null = encoding === 'gb18030' ? gb18030ToUtf8() : null;
+  const splitter = new RecordSplitter(opts.delim.charCodeAt(0), opts.names);
   const src = await open(path, 'r');
+  // A small file (a batch may hold hundreds of parts) gets small buffers: one read, then the empty one.
+  const size = await src.stat().then((st) => st.size, async (err: unknown) => {
+    await src.close();
+    throw err;
+  });
+  const chunk = Math.max(1, Math.min(opts.chunkSize ?? CHUNK, size));
+  const inputs = [Buffer.allocUnsafe(chunk), Buffer.allocUnsafe(chunk)];
+  let decoded: Buffer | null = null;
+  let carry = EMPTY;
+  let first = true;
+  let rejected = 0;
   let dst: FileHandle | null = null;
+  let side: FileHandle | null = null;
   let reading: Promise<{ bytesRead: number }> = Promise.resolve({ bytesRead: 0 });
   let writing: Promise<void> = Promise.resolve();
   try {
-    dst = await open(out, 'w');
+    dst = await open(out, 'w', 0o600);
     const sink = dst;
     let pos = 0;
-    reading = src.read(inputs[0], 0, CHUNK, pos);
+    reading = src.read(inputs[0], 0, chunk, pos);
     for (let k = 0; ; k ^= 1) {
       const { bytesRead } = await reading;
       pos += bytesRead;
       const last = bytesRead === 0;
-      if (!last) reading = src.read(inputs[k ^ 1], 0, CHUNK, pos);
-      const input = inputs[k].subarray(0, bytesRead);
-      let utf8: Buffer;
-      if (dec) {
-        utf8 = text!.subarray(0, dec(input, text!, !last));
-      } else {
-        const joined = carry.length ? Buffer.concat([carry, input]) : input;
-        const cut = last ? joined.length : joined.lastIndexOf(LF) + 1;
-        utf8 = joined.subarray(0, cut);
-        carry = Buffer.from(joined.subarray(cut));
-        if (!isUtf8(utf8)) throw new NotUtf8Error(`not UTF-8 before byte ${pos}`);
+      if (!last) reading = src.read(inputs[k ^ 1], 0, chunk, pos);
+      let input: Buffer = inputs[k].subarray(0, bytesRead);
+      if (encoding === 'undecided' && !(isAscii(input) && isAscii(carry))) {
+        // ASCII reads the same either way: the first whole lines with other bytes decide. Until then the carry is
+        // raw bytes, so that it is decoded with the rest when the choice is GB18030.
+        const probe = carry.length > 0 ? Buffer.concat([carry, input]) : input;
+        const choice = chooseEncoding(probe, last);
+        if (choice) encoding = choice;
+        if (choice === 'gb18030') {
+          dec = gb18030ToUtf8();
+          input = probe;
+          carry = EMPTY;
+        }
       }
-      if (first && utf8.length >= 3 && utf8[0] === 0xef && utf8[1] === 0xbb && utf8[2] === 0xbf) utf8 = utf8.subarray(3);
-      if (utf8.length > 0) first = false;
-      // text and numbered output in one buffer (see RecordNumberer.number)
-      const arena = Buffer.allocUnsafe(utf8.length + RecordNumberer.maxOutput(utf8.length, countLineFeeds(utf8)));
-      utf8.copy(arena, 0);
-      const numbered = arena.subarray(utf8.length);
-      let written = numberer.number(arena.subarray(0, utf8.length), numbered);
-      if (last) written += numberer.finish(numbered.subarray(written));
+      let piece: Buffer = input;
+      if (dec) {
+        if (!decoded || decoded.length < maxUtf8Length(input.length)) decoded = Buffer.allocUnsafe(maxUtf8Length(input.length));
+        piece = decoded.subarray(0, dec(input, decoded, !last));
+      }
+      // text and numbered output in one buffer (see RecordSplitter.copy)
+      const total = carry.length + piece.length;
+      const arena = Buffer.allocUnsafe(total + maxNumberedOutput(total, countLineFeeds(carry) + countLineFeeds(piece)));
+      carry.copy(arena, 0);
+      piece.copy(arena, carry.length);
+      let text = arena.subarray(0, total);
+      if (first) {
+        if (total < 3 && !last) {
+          carry = Buffer.from(text); // too little yet to tell a BOM
+          continue;
+        }
+        first = false;
+        if (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) text = text.subarray(3);
+      }
+      const limit = last ? text.length : text.lastIndexOf(LF) + 1;
+      if (text.length - limit > MAX_LINE) throw new LineTooLongError(`一行超过 ${MAX_LINE >> 20} MB a line longer than ${MAX_LINE >> 20} MB (no line feed before byte ${pos})`);
+      const mode: TextEncoding = encoding === 'gb18030' ? 'gb18030' : 'utf-8';
+      const { consumed, written } = splitter.feed(text, limit, last, mode, arena.subarray(total));
+      carry = consumed < text.length ? Buffer.from(text.subarray(consumed)) : EMPTY;
+      const bad = splitter.takeRejects();
+      if (bad.length > 0) {
+        side ??= await open(opts.rejectsPath, 'w', 0o600);
+        await writeAll(side, sidecarLines(bad));
+        rejected += bad.length;
+      }
       await writing;
-      writing = writeAll(sink, numbered.subarray(0, written));
+      writing = writeAll(sink, arena.subarray(total, total + written));
       if (last) break;
     }
     await writing;
-    return { records: numberer.records };
+    return { records: splitter.records, rejected, encoding: encoding === 'undecided' ? 'utf-8' : encoding };
   } finally {
     await Promise.allSettled([reading, writing]);
     await src.close();
     await dst?.close();
+    await side?.close();
   }
+}
+
+function sidecarLines(records: MalformedRecord[]): Buffer {
+  return Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8');
 }

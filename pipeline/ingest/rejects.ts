@@ -1,7 +1,7 @@
 import type { ContractTableName } from '../contract.ts';
 import type { Store } from '../store/store.ts';
 import { sqlString } from './errors.ts';
-import { rawJsonSql, type StagedFile } from './stage.ts';
+import { csvRejectsSql, rawJsonSql, type StagedFile } from './stage.ts';
 
 /**
  * Writes a table's findings to `rejects`, one row per finding, with `raw` = the row as read (all source
@@ -33,16 +33,30 @@ const COLUMN_COUNTS_WITHOUT_NUMBER = `CASE WHEN regexp_matches(error_message, 'E
     || (regexp_extract(error_message, 'Expected Number of Columns: [0-9]+ Found: ([0-9]+)', 1)::BIGINT - 1)::VARCHAR)
   ELSE error_message END`;
 
-/** CSV rows DuckDB could not split into the header's columns: `bad_row` errors, raw = the line as read (without
- *  the record number the copy put in front). */
-export async function writeMalformedRows(store: Store, f: StagedFile, batchId: string): Promise<void> {
-  if (!f.malformedTable || f.malformedRows === 0) return;
-  await store.run(`INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
-    SELECT ${sqlString(batchId)}, ${sqlString(f.table)}, ${sqlString(f.name)}, line - 1, column_name, 'bad_row', 'error',
-      'CSV 行格式错误 malformed CSV row: ' || ${COLUMN_COUNTS_WITHOUT_NUMBER}, json_object('csv_line', substr(csv_line, strpos(csv_line, ${sqlString(f.delim!)}) + 1)), 'final'
-    FROM (SELECT *, row_number() OVER (PARTITION BY line ORDER BY error_type IN ('INVALID UNICODE', 'INVALID ENCODING'), column_idx) AS k
-          FROM ${f.malformedTable}) WHERE k = 1
-    ORDER BY line`);
+/**
+ * The malformed records of a table's CSV files, as `bad_row` / `bad_encoding` errors: those the numbered copies
+ * left out (their sidecars, raw = the line as read), then the rows DuckDB could not split into the header's
+ * columns (raw = the line without the record number the copy put in front, row = that number). One statement each
+ * for all files of the table (a table may come in hundreds of parts).
+ */
+export async function writeMalformedRows(store: Store, table: ContractTableName, files: StagedFile[], batchId: string): Promise<void> {
+  const head = `INSERT INTO rejects (batch_id, table_name, file, row_number, field, reason_code, severity, message, raw, status)
+    SELECT ${sqlString(batchId)}, ${sqlString(table)}`;
+  const sidecars = files.filter((f) => f.sidecar && f.sidecarRows > 0);
+  if (sidecars.length > 0) {
+    const names = sidecars.map((f) => `(${sqlString(f.sidecar!)}, ${sqlString(f.name)})`).join(', ');
+    await store.run(`${head}, n.name, j."row", j.field, j.reason, 'error', j.message, json_object('csv_line', j.line), 'final'
+      FROM read_json([${sidecars.map((f) => sqlString(f.sidecar!)).join(', ')}], format = 'newline_delimited', filename = true,
+        columns = {"row": 'BIGINT', field: 'VARCHAR', reason: 'VARCHAR', message: 'VARCHAR', line: 'VARCHAR'}) j
+      JOIN (VALUES ${names}) n(path, name) ON n.path = j.filename
+      ORDER BY n.name, j."row"`);
+  }
+  const reads = csvRejectsSql(files.filter((f) => f.malformedTable && f.malformedRows > 0));
+  if (reads.length === 0) return;
+  await store.run(`${head}, _file, _row, column_name, 'bad_row', 'error', 'CSV 行格式错误 malformed CSV row: ' || ${COLUMN_COUNTS_WITHOUT_NUMBER},
+      json_object('csv_line', _line), 'final'
+    FROM (SELECT *, row_number() OVER (PARTITION BY _fi, _row ORDER BY column_idx) AS k FROM (${reads.join('\nUNION ALL\n')}))
+    WHERE k = 1 ORDER BY _file, _row`);
 }
 
 export interface RejectCounts {

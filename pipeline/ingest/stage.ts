@@ -1,13 +1,14 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Store } from '../store/store.ts';
 import { fieldNames } from '../contract.ts';
 import { stageArrow } from './arrow.ts';
-import { readCsvHeader, type CsvHeader } from './csv-header.ts';
+import { MalformedHeaderError, readCsvHeader, type CsvHeader } from './csv-header.ts';
 import { detectEncoding, type CsvEncoding } from './encoding.ts';
 import { IngestError, ident, sqlString } from './errors.ts';
-import { NUMBER_COLUMN, NotUtf8Error, writeNumberedCopy } from './numbered-copy.ts';
+import { LineTooLongError, NUMBER_COLUMN, writeNumberedCopy } from './numbered-copy.ts';
+import type { IngestWorkDir } from './work-dir.ts';
 import type { BatchFile } from './files.ts';
 import type { MappingProfile } from './mapping.ts';
 
@@ -35,41 +36,34 @@ export interface StagedFile extends BatchFile {
   columnTypes: Record<string, string>;
   /** Contract field → source column (only the fields the file has). */
   fieldSource: Record<string, string>;
-  /** CSV rows DuckDB could not split into the header's columns (recorded as `bad_row` rejects); for CSV counted
-   *  once the checks have read the file (`countMalformedRows`). */
+  /** CSV: DuckDB's rejects table of the checks' read (rows it could not split into the header's columns, recorded as
+   *  `bad_row` rejects), this file's rows being those of scan file `copyPath`; counted once the checks have read the
+   *  file (`countMalformedRows`). A file read together with others (`csvGroupSource`) shares the group's table. */
   malformedTable: string | null;
   malformedRows: number;
+  /** CSV: the records left out of the copy (unparsable or invalid bytes), JSON Lines (numbered-copy.ts), and how many. */
+  sidecar: string | null;
+  sidecarRows: number;
   /** Data rows in the file, malformed CSV rows included (for CSV: the records numbered in its copy). */
   records: number;
   /** CSV: the delimiter read from the header. */
   delim: string | null;
+  /** CSV: the numbered copy DuckDB reads, and the header it is read with. */
+  copyPath: string | null;
+  header: CsvHeader | null;
 }
 
 const normalize = (s: string): string => s.replace(/^\uFEFF/, '').trim().toLowerCase();
 
-/** A temporary directory for the numbered copies, created on first use and removed by `remove`. */
-export class IngestWorkDir {
-  private dir: string | null = null;
-
-  path(): string {
-    return (this.dir ??= mkdtempSync(join(tmpdir(), 'fw-ingest-')));
-  }
-
-  remove(): void {
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
-  }
-}
-
-// The dialect is explicit (csv-header.ts): no sniffing, so a malformed row cannot change how the rest of the file
-// is read. The copy is UTF-8 and starts each record with its number. A row with too few or too many fields
-// becomes a reject (store_rejects) instead of failing the file: the checks' read records them in `rejects`, later
-// reads in a table of their own. (ignore_errors would skip them too, but resumes differently after a stray
-// quote: a following row with a quoted line break was lost.)
-function readCsvSql(path: string, header: CsvHeader, rejects: string): string {
+// The dialect is explicit (csv-header.ts): no sniffing. The copy holds only records that parse (csv-records.ts),
+// UTF-8, each ended by LF and starting with its number. A record with too few or too many fields becomes a reject
+// (store_rejects) instead of failing the file: the checks' read records them in `rejects`, later reads in a table
+// of their own.
+function readCsvSql(paths: string[], header: CsvHeader, rejects: string): string {
   const columns = [`${sqlString(NUMBER_COLUMN)}: 'BIGINT'`, ...header.names.map((n) => `${sqlString(n)}: 'VARCHAR'`)].join(', ');
-  return `read_csv(${sqlString(path)}, auto_detect = false, header = true, delim = ${sqlString(header.delim)}, quote = '"', escape = '"',
-    columns = {${columns}}, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
+  const files = paths.length === 1 ? sqlString(paths[0]) : `[${paths.map(sqlString).join(', ')}]`;
+  return `read_csv(${files}, auto_detect = false, header = true, delim = ${sqlString(header.delim)}, quote = '"', escape = '"',
+    new_line = '\\n', columns = {${columns}}, store_rejects = true, rejects_table = '${rejects}', rejects_scan = '${rejects}_scan')`;
 }
 
 interface CsvCopy {
@@ -77,6 +71,8 @@ interface CsvCopy {
   header: CsvHeader;
   encoding: CsvEncoding;
   records: number;
+  rejectsPath: string;
+  rejected: number;
 }
 
 /**
@@ -90,7 +86,7 @@ class CopiesAhead {
 
   constructor(private readonly work: IngestWorkDir) {}
 
-  start(index: number, file: BatchFile, detected: CsvEncoding): void {
+  start(index: number, file: BatchFile, detected: CsvEncoding | 'undecided'): void {
     const job = this.chain.then(async () => {
       if (this.cancelled) throw new IngestError(`${file.name}: 导入已中止 ingest stopped before this file was read`);
       let dir: string;
@@ -99,7 +95,7 @@ class CopiesAhead {
       } catch (err) {
         throw new IngestError(`${file.name}: 无法在 ${tmpdir()} 下创建临时目录 cannot create a temporary directory for the file's copy: ${firstLine(err)}`);
       }
-      return copyCsv(file, join(dir, `${index}.csv`), detected);
+      return copyCsv(file, join(dir, `${index}.csv`), join(dir, `${index}.rejects.jsonl`), detected);
     });
     job.catch(() => undefined); // reported where the file is read
     this.chain = job.catch(() => undefined);
@@ -117,27 +113,16 @@ class CopiesAhead {
   }
 }
 
-/** Numbered copy of one CSV file: as UTF-8 when it is (from the sample and then throughout), else as GB18030. */
-async function copyCsv(file: BatchFile, out: string, detected: CsvEncoding): Promise<CsvCopy> {
-  const attempt = async (encoding: CsvEncoding): Promise<CsvCopy> => {
-    const decoding = encoding === 'gb18030' ? 'gb18030' : 'utf-8';
-    const header = readCsvHeader(file.path, decoding);
-    if (!header) throw new IngestError(`${file.name}: 文件为空，没有表头行 empty file, no header row`);
-    const { records } = await writeNumberedCopy(file.path, out, decoding, header.delim);
-    return { path: out, header, encoding, records };
-  };
+/** Numbered copy of one CSV file, and the sidecar of its rejected records. */
+async function copyCsv(file: BatchFile, out: string, rejectsPath: string, detected: CsvEncoding | 'undecided'): Promise<CsvCopy> {
   try {
-    if (detected !== 'gb18030') {
-      try {
-        return await attempt(detected);
-      } catch (err) {
-        if (!(err instanceof NotUtf8Error)) throw err;
-        // UTF-8 in the sample, not later in the file: GB18030/GBK after all
-      }
-    }
-    return await attempt('gb18030');
+    const header = readCsvHeader(file.path, detected === 'gb18030' ? 'gb18030' : 'utf-8');
+    if (!header) throw new IngestError(`${file.name}: 文件为空，没有表头行 empty file, no header row`);
+    const copy = await writeNumberedCopy(file.path, out, { encoding: detected, delim: header.delim, names: header.names, rejectsPath });
+    return { path: out, header, encoding: copy.encoding, records: copy.records, rejectsPath, rejected: copy.rejected };
   } catch (err) {
     if (err instanceof IngestError) throw err;
+    if (err instanceof MalformedHeaderError || err instanceof LineTooLongError) throw new IngestError(`${file.name}: ${firstLine(err)}`);
     throw new IngestError(`${file.name}: 无法读取文件或写入其临时副本 cannot read the file or write its temporary copy ${out} (csv): ${firstLine(err)}`);
   }
 }
@@ -170,7 +155,7 @@ export async function stageFiles(
 ): Promise<Staging> {
   const copies = new CopiesAhead(work);
   const order = [...files.entries()].sort(([i, a], [j, b]) => statSync(a.path).size - statSync(b.path).size || i - j);
-  const encodingOf = (f: BatchFile): CsvEncoding => {
+  const encodingOf = (f: BatchFile): CsvEncoding | 'undecided' => {
     try {
       return detectEncoding(f.path);
     } catch (err) {
@@ -213,10 +198,11 @@ function csvFile(file: BatchFile, index: number, copy: CsvCopy, mapping: Mapping
   const errTable = `_fw_csverr_${index}`;
   const columns = copy.header.names;
   return {
-    ...file, index, source: readCsvSql(copy.path, copy.header, `${errTable}_again`), checkSource: readCsvSql(copy.path, copy.header, errTable),
+    ...file, index, source: readCsvSql([copy.path], copy.header, `${errTable}_again`), checkSource: readCsvSql([copy.path], copy.header, errTable),
     rowIdColumn: NUMBER_COLUMN, encoding: copy.encoding, columns,
     columnTypes: Object.fromEntries(columns.map((c) => [c, 'VARCHAR'])), fieldSource: fieldSources(file, columns, mapping),
-    malformedTable: errTable, malformedRows: 0, records: copy.records, delim: copy.header.delim,
+    malformedTable: errTable, malformedRows: 0, sidecar: copy.rejected > 0 ? copy.rejectsPath : null, sidecarRows: copy.rejected,
+    records: copy.records, delim: copy.header.delim, copyPath: copy.path, header: copy.header,
   };
 }
 
@@ -243,18 +229,58 @@ async function stageInPlaceOrArrow(store: Store, file: BatchFile, index: number,
   const records = Number(await store.scalar(`SELECT count(*)::BIGINT FROM ${source}`));
   return {
     ...file, index, source, checkSource: source, rowIdColumn: inPlace ? 'file_row_number' : 'rowid', encoding: null, columns, columnTypes,
-    fieldSource: fieldSources(file, columns, mapping), malformedTable: null, malformedRows: 0, records, delim: null,
+    fieldSource: fieldSources(file, columns, mapping), malformedTable: null, malformedRows: 0, sidecar: null, sidecarRows: 0, records, delim: null, copyPath: null, header: null,
   };
 }
 
+function rejectedRowSql(f: StagedFile): string {
+  return `TRY_CAST(substr(csv_line, 1, strpos(csv_line, ${sqlString(f.delim!)}) - 1) AS BIGINT) + 1`;
+}
+
 /**
- * After the checks have read a CSV file (its first read): the rows DuckDB could not split, counted by line
- * (DuckDB may report several errors for one line).
+ * One read of several CSV files with the same header (a table in many parts), for the checks (`checkSource`) or the
+ * merge: read_csv over the list of copies, each row with the index of its file as `_fw_fi`. DuckDB runs one scan
+ * instead of one per file (256 small files: 0.25 s against 2 s for a UNION ALL of single reads, measured). The
+ * files' malformedTable becomes the group's.
  */
-export async function countMalformedRows(store: Store, f: StagedFile): Promise<void> {
-  if (!f.malformedTable) return;
-  const exists = await store.scalar<number>(`SELECT count(*)::INTEGER FROM duckdb_tables() WHERE table_name = $1 AND temporary`, [f.malformedTable]);
-  f.malformedRows = exists ? await store.scalar<number>(`SELECT count(DISTINCT line)::INTEGER FROM ${f.malformedTable}`) : 0;
+export function csvGroupSource(group: StagedFile[], which: 'source' | 'checkSource'): string {
+  const table = `_fw_csverr_g${group[0].index}${which === 'source' ? '_again' : ''}`;
+  if (which === 'checkSource') for (const f of group) f.malformedTable = table;
+  const read = readCsvSql(group.map((f) => f.copyPath!), group[0].header!, table);
+  return `(SELECT [${group.map((f) => f.index).join(', ')}][file_index::BIGINT + 1] AS _fw_fi, * EXCLUDE (file_index) FROM (SELECT file_index, * FROM ${read}))`;
+}
+
+/**
+ * DuckDB's rejects of CSV files: per rejects table (one per read, of a file or of a group), its rows with the
+ * file's index `_fi` and name `_file` (found through the scan table by the copy's path), the 1-based row `_row` (the
+ * record number the copy put in front of the line) and the line without that number, `_line`.
+ */
+export function csvRejectsSql(files: StagedFile[]): string[] {
+  const byTable = new Map<string, StagedFile[]>();
+  for (const f of files) if (f.malformedTable) byTable.set(f.malformedTable, [...(byTable.get(f.malformedTable) ?? []), f]);
+  return [...byTable].map(([t, fs]) => `SELECT e.*, m._fi, m._file, ${rejectedRowSql(fs[0])} AS _row,
+      substr(csv_line, strpos(csv_line, ${sqlString(fs[0].delim!)}) + 1) AS _line
+    FROM ${t} e
+    JOIN ${t}_scan sc ON sc.scan_id = e.scan_id AND sc.file_id = e.file_id
+    JOIN (VALUES ${fs.map((f) => `(${sqlString(f.copyPath!)}, ${f.index}, ${sqlString(f.name)})`).join(', ')}) m(path, _fi, _file) ON m.path = sc.file_path`);
+}
+
+/**
+ * After the checks have read a table's CSV files (their first read): the rows DuckDB could not split, counted by
+ * record (DuckDB may report several errors for one row). DuckDB creates a rejects table only for a read with some.
+ */
+export async function countMalformedRows(store: Store, files: StagedFile[]): Promise<void> {
+  const csv = files.filter((f) => f.malformedTable);
+  for (const f of csv) f.malformedRows = 0;
+  if (csv.length === 0) return;
+  const existing = new Set((await store.all<{ name: string }>(
+    `SELECT table_name AS name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_fw\\_csverr\\_%' ESCAPE '\\'`,
+  )).map((r) => r.name));
+  const reads = csvRejectsSql(csv.filter((f) => existing.has(f.malformedTable!)));
+  if (reads.length === 0) return;
+  const counts = await store.all<{ i: number; n: number }>(`SELECT _fi AS i, count(DISTINCT _row)::INTEGER AS n
+    FROM (${reads.map((r) => `SELECT _fi, _row FROM (${r})`).join('\nUNION ALL\n')}) GROUP BY 1`);
+  for (const r of counts) files.find((f) => f.index === Number(r.i))!.malformedRows = Number(r.n);
 }
 
 /** Which source column feeds each contract field: the profile's rename, else the column named like the field. */

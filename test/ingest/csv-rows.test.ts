@@ -74,7 +74,9 @@ describe('CSV row numbering and recovery', () => {
     const s = await ingestBatch(store, dir);
     expect(s.tables.fee_list_d).toMatchObject({ read: 4, loaded: 2, rejected: 2 });
     expect((await findings(store)).map((r) => [r.row_number, r.reason_code, r.sn])).toEqual([[2, 'bad_row', null], [4, 'bad_type', 'F4']]);
-    expect(await store.scalar(`SELECT message FROM rejects WHERE reason_code = 'bad_row'`)).toBe('CSV 行格式错误 malformed CSV row: Value with unterminated quote found.');
+    expect(await store.one(`SELECT field, message FROM rejects WHERE reason_code = 'bad_row'`)).toEqual({
+      field: 'hilist_name', message: 'CSV 行格式错误 malformed CSV row: 闭合引号后不是分隔符或行尾 closing quote not followed by the delimiter or the line end',
+    });
     expect(s.files.find((f) => f.table === 'fee_list_d')?.encoding).toBe('utf-8');
     expect(await store.all(`SELECT feedetl_sn FROM fee_list_d ORDER BY 1`)).toEqual([{ feedetl_sn: 'F1' }, { feedetl_sn: 'F3' }]);
   });

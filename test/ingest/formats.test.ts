@@ -125,6 +125,26 @@ describe('ingest formats', () => {
     ]);
   });
 
+  it('reads a table in several parts of each format (read together per format), numbering rows per file', async () => {
+    const { store, dir } = await setup();
+    const b = baseBatch();
+    writeCsvBatch(dir, { psn_info: b.psn_info, fixmedins: b.fixmedins, mdtrt_d: b.mdtrt_d, setl_d: b.setl_d });
+    const part = (p: string) => [fee({ feedetl_sn: `${p}-1` }), fee({ feedetl_sn: `${p}-2`, cnt: 'x' }), fee({ feedetl_sn: `${p}-3` })];
+    writeCsv(dir, 'fee_list_d.part1.csv', part('C1'));
+    writeCsv(dir, 'fee_list_d.part2.csv', part('C2'), { encoding: 'gbk' });
+    await writeParquet(dir, 'fee_list_d.part3.parquet', part('P3'));
+    await writeParquet(dir, 'fee_list_d.part4.parquet', part('P4'));
+    writeArrow(dir, 'fee_list_d.part5.arrow', rowsToColumns(part('A5')));
+    writeArrow(dir, 'fee_list_d.part6.arrow', rowsToColumns(part('A6')));
+    const s = await ingestBatch(store, dir);
+    expect(s.tables.fee_list_d).toMatchObject({ read: 18, loaded: 12, rejected: 6 });
+    expect(await store.all(`SELECT file, row_number, raw->>'feedetl_sn' AS sn FROM rejects ORDER BY file`)).toEqual(
+      ['C1', 'C2', 'P3', 'P4', 'A5', 'A6'].map((p, i) => ({ file: `fee_list_d.part${i + 1}.${['csv', 'csv', 'parquet', 'parquet', 'arrow', 'arrow'][i]}`, row_number: 2, sn: `${p}-2` })),
+    );
+    const loaded = (await store.all<{ feedetl_sn: string }>(`SELECT feedetl_sn FROM fee_list_d ORDER BY 1`)).map((r) => r.feedetl_sn);
+    expect(loaded).toEqual(['A5-1', 'A5-3', 'A6-1', 'A6-3', 'C1-1', 'C1-3', 'C2-1', 'C2-3', 'P3-1', 'P3-3', 'P4-1', 'P4-3']);
+  });
+
   it('keeps row numbers in file order over a large multi-threaded CSV read', async () => {
     const { store, dir } = await setup();
     const b = baseBatch();

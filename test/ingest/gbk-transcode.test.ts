@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { Gb18030Decoder, gbkDecoderAvailable, gbkSelfCheck, maxUtf8Length } from '../../pipeline/ingest/gbk.ts';
 import { writeNumberedCopy } from '../../pipeline/ingest/numbered-copy.ts';
-import { numberedText } from './numbered-reference.ts';
+import { referenceSplit } from './numbered-reference.ts';
 import { rng, tempDir } from '../helpers.ts';
 
 const cleanups: (() => void)[] = [];
@@ -161,12 +161,15 @@ describe('table-driven GB18030 decoder (gbk.ts)', () => {
 });
 
 describe('GBK files through writeNumberedCopy (numbered-copy.ts)', () => {
+  const copy = (src: string, out: string, names: string[]) => writeNumberedCopy(src, out, { encoding: 'gb18030', delim: ',', names, rejectsPath: `${out}.rejects` });
+
   it('round-trips a GBK CSV with Chinese names and CRLF line ends, chunk boundaries falling inside characters', async () => {
     const d = tempDir('fw-gbk-');
     cleanups.push(d.cleanup);
     const rand = rng(7);
     const pool = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖';
-    const lines = ['fee_list_id,psn_name,hilist_name,pric\r\n'];
+    const names = ['fee_list_id', 'psn_name', 'hilist_name', 'pric'];
+    const lines = [names.join(',') + '\r\n'];
     let size = 0;
     let i = 0;
     for (; size < 10_000_000; i++) {
@@ -182,23 +185,26 @@ describe('GBK files through writeNumberedCopy (numbered-copy.ts)', () => {
     const gbk = iconv.encode(text, 'gbk');
     expect(gbk.length).toBeGreaterThan(2 * (4 << 20)); // several chunks
     writeFileSync(src, gbk);
-    expect(await writeNumberedCopy(src, out, 'gb18030', ',')).toEqual({ records: i });
+    expect(await copy(src, out, names)).toEqual({ records: i, rejected: 0, encoding: 'gb18030' });
     const got = readFileSync(out, 'utf8');
-    expect(got === numberedText(icu(gbk).toString('utf8'))).toBe(true);
-    expect(got.split('\r\n', 3)).toEqual(['_fw_row_number,fee_list_id,psn_name,hilist_name,pric', `0,${lines[1].slice(0, -2)}`, `1,${lines[2].slice(0, -2)}`]);
+    expect(got === referenceSplit(icu(gbk), names).copy).toBe(true);
+    expect(got.split('\n', 3)).toEqual(['_fw_row_number,fee_list_id,psn_name,hilist_name,pric', `0,${lines[1].slice(0, -2)}`, `1,${lines[2].slice(0, -2)}`]);
   });
 
-  it('writes an empty file for an empty input, and ICU text (U+FFFD) for invalid bytes and a cut tail', async () => {
+  it('writes an empty file for an empty input; a record holding invalid bytes (U+FFFD from the decoder) is rejected as bad_encoding', async () => {
     const d = tempDir('fw-gbk-');
     cleanups.push(d.cleanup);
     const empty = join(d.dir, 'empty.csv');
     writeFileSync(empty, '');
-    await writeNumberedCopy(empty, join(d.dir, 'empty.out'), 'gb18030', ',');
+    await copy(empty, join(d.dir, 'empty.out'), ['a']);
     expect(readFileSync(join(d.dir, 'empty.out')).length).toBe(0);
-    const bad = Buffer.concat([iconv.encode('a,张三\r\n', 'gbk'), Buffer.from([0xff, 0x80, 0x81, 0x30, 0x20, 0x0d, 0x0a, 0xd6])]);
+    const bad = Buffer.concat([iconv.encode('a,张三\r\n', 'gbk'), Buffer.from([0xff, 0x80, 0x81, 0x30, 0x20, 0x0d, 0x0a]), iconv.encode('1,李四\r\n', 'gbk'), Buffer.from([0xd6])]);
     writeFileSync(join(d.dir, 'bad.csv'), bad);
-    expect(await writeNumberedCopy(join(d.dir, 'bad.csv'), join(d.dir, 'bad.out'), 'gb18030', ',')).toEqual({ records: 2 });
-    expect(readFileSync(join(d.dir, 'bad.out'), 'utf8')).toBe('_fw_row_number,a,张三\r\n0,\ufffd€\ufffd0 \r\n1,\ufffd');
-    expect(numberedText(icu(bad).toString('utf8'))).toBe('_fw_row_number,a,张三\r\n0,\ufffd€\ufffd0 \r\n1,\ufffd');
+    const out = join(d.dir, 'bad.out');
+    expect(await copy(join(d.dir, 'bad.csv'), out, ['a', '张三'])).toEqual({ records: 3, rejected: 2, encoding: 'gb18030' });
+    expect(readFileSync(out, 'utf8')).toBe('_fw_row_number,a,张三\n1,1,李四\n');
+    const side = readFileSync(`${out}.rejects`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(side.map((r) => [r.row, r.reason, r.line])).toEqual([[1, 'bad_encoding', '\ufffd€\ufffd0 '], [3, 'bad_encoding', '\ufffd']]);
+    expect(side[0].message).toBe('编码错误 bad encoding: 无效的 GB18030 字节序列 invalid GB18030 byte sequence');
   });
 });
