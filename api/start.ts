@@ -14,6 +14,7 @@ import { removeOwnerFile, writeOwnerFile } from '../pipeline/owner/owner.ts';
 import { buildServer } from './server.ts';
 import { shanghaiIso } from '../pipeline/detect/engine.ts';
 import { EvidenceRefresher } from './evidence-refresher.ts';
+import { removeStaleIngestDirs } from '../pipeline/ingest/work-dir.ts';
 
 export interface OwnerServer {
   app: FastifyInstance;
@@ -44,6 +45,8 @@ export async function startOwnerServer(opts: {
   const redis = redisSettings(config);
   const nightly = nightlyConfig(config);
   mkdirSync(nightly.inbox, { recursive: true });
+  // Copies an ingest killed mid-way left behind (they hold whole batches of personal data).
+  for (const dir of removeStaleIngestDirs()) log(`已删除中断导入留下的临时副本 removed the temporary copies of an interrupted ingest: ${dir}`);
   const localToken = randomBytes(24).toString('hex');
   let running: Promise<unknown> | null = null;
 
