@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import type { FundwatchConfig } from '../config.ts';
 import { DEPARTMENT_ZH, referralsConfig, type DepartmentConfig } from './config.ts';
 import { departmentLines, type ReferralLine } from './list.ts';
-import { writeAudit } from './audit.ts';
+import { writeAudit } from '../access/audit.ts';
 import { AID_CATEGORY_ZH } from '../warning/config.ts';
 
 /** Columns of the monthly file: Chinese header (English in brackets), value, money (2 decimals) or not. */

@@ -1,19 +1,6 @@
 import type { Store } from '../store/store.ts';
-import { writeAudit } from './audit.ts';
-
-/** 张三 → 张*, 欧阳娜娜 → 欧***. */
-export function maskName(name: string | null): string | null {
-  if (!name) return name;
-  const chars = [...name];
-  return chars[0] + '*'.repeat(Math.max(chars.length - 1, 1));
-}
-
-/** 110101199003074514 → 110101********4514 (region and last four kept). */
-export function maskCertno(certno: string | null): string | null {
-  if (!certno) return certno;
-  if (certno.length <= 10) return certno.slice(0, 2) + '*'.repeat(Math.max(certno.length - 2, 1));
-  return certno.slice(0, 6) + '*'.repeat(certno.length - 10) + certno.slice(-4);
-}
+import { writeAudit } from '../access/audit.ts';
+import { maskCertno, maskName } from '../access/mask.ts';
 
 /** The interfaces.md referral line, plus (extension) trigger, level, period, outcome and the stay. */
 export interface ReferralLine {

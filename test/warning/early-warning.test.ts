@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempStore } from '../helpers.ts';
 import { runEarlyWarning } from '../../pipeline/warning/run.ts';
-import { listReferrals, maskCertno, maskName } from '../../pipeline/referrals/list.ts';
+import { listReferrals } from '../../pipeline/referrals/list.ts';
+import { maskCertno, maskName } from '../../pipeline/access/mask.ts';
 import { seedEarlyWarning, TWO_DEPARTMENTS } from './seed.ts';
 
 describe('high-expense early warning', () => {
