@@ -29,6 +29,7 @@ import { registerDashboardRoutes } from './routes/dashboard.ts';
 import { registerInstitutionRoutes } from './routes/institution.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerRankingRoutes } from './routes/rankings.ts';
+import { registerDetectorRoutes } from './routes/detectors.ts';
 import { registerBullBoard } from './routes/bull-board.ts';
 
 export const CONSOLE_DIR = fileURLToPath(new URL('./console/', import.meta.url));
@@ -153,6 +154,7 @@ export async function buildServer(serverDeps: ServerDeps, opts: ServerOptions = 
   registerInstitutionRoutes(app, deps);
   registerAdminRoutes(app, deps);
   registerRankingRoutes(app, deps);
+  registerDetectorRoutes(app, deps);
   if (opts.bullBoard) await registerBullBoard(app, deps);
   return app;
 }

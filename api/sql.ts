@@ -1,11 +1,11 @@
 /** SQL shared by the API routes. Times as ISO with +08:00 (the store's session time zone is Asia/Shanghai). */
 export const ts = (col: string) => `strftime(${col}, '%Y-%m-%dT%H:%M:%S+08:00')`;
 
-/** The interfaces.md alert shape (JSON columns as text, parsed by `alertRow`). */
+/** The interfaces.md alert shape with explanation_zh (JSON columns as text, parsed by `alertRow`). */
 export const ALERT_SELECT = `SELECT alert_id, run_id, family, detector_id, detector_version, gz_code, result_type, title_zh, subject_type,
   psn_no, fixmedins_code, bilg_dr_codg, mdtrt_id, setl_id, feedetl_sn, admdvs, measured::VARCHAR AS measured,
   threshold::VARCHAR AS threshold, peer::VARCHAR AS peer, amount_at_risk::DOUBLE AS amount_at_risk, params_hash, legal_basis,
-  status, ${ts('created_at')} AS created_at FROM alerts`;
+  status, ${ts('created_at')} AS created_at, explanation_zh FROM alerts`;
 
 export function alertRow(r: Record<string, unknown>): Record<string, unknown> {
   const parse = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v ?? null);

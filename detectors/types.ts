@@ -61,6 +61,9 @@ export interface ParamSpec {
   default: number | string | boolean;
   /** Unit, e.g. '天', '元', '公里', '次', '%', 'ratio'. */
   unit: string;
+  /** Bounds of a number parameter, inclusive: the config schema refuses values outside them. */
+  min?: number;
+  max?: number;
   description_zh: string;
 }
 
@@ -109,7 +112,10 @@ export interface Detector {
   /**
    * `explanation_zh` of each alert (docs/interfaces.md): one plain Chinese sentence an inspector can read to a
    * hospital, with the measured value, the limit and the item — e.g. `参保人为男性，"子宫造影"限女性使用；2026-03-04
-   * 收费 1 次，金额 260.00 元`. Put what it needs (item names, dates, counts) into the SQL's `measured`.
+   * 收费 1 次，金额 260.00 元`. Put what it needs (item names, dates, counts) into the SQL's `measured`. State the amount
+   * as `yuan(hit.amount_at_risk)` (pipeline/detect/explain.ts: `260.00 元`, no thousands separator; a test checks every
+   * alert for it). Without `explain`, or when it throws or returns '', the engine writes a generic sentence from
+   * title_zh, measured, threshold and the amount.
    */
   explain?: (hit: ExplainInput) => string;
 }

@@ -201,7 +201,7 @@ async function ingestOf(store: Store, dir: string, runId: string): Promise<DemoS
 async function alertsByFamily(store: Store): Promise<DemoSummary['alerts']> {
   const rows = await store.all<{ family: string; alerts: number; amount: number }>(
     `SELECT family, count(*)::INTEGER AS alerts, round(coalesce(sum(amount_at_risk), 0), 2)::DOUBLE AS amount
-     FROM alerts WHERE status <> 'withdrawn' GROUP BY family ORDER BY alerts DESC, family`,
+     FROM alerts WHERE status NOT IN ('withdrawn', 'shadow') GROUP BY family ORDER BY alerts DESC, family`,
   );
   const by_family = Object.fromEntries(rows.map((r) => [r.family, { alerts: r.alerts, amount_at_risk: r.amount }]));
   const total = rows.reduce((n, r) => n + r.alerts, 0);

@@ -33,7 +33,7 @@ const post = (path, data) => api(path, { method: 'POST', body: JSON.stringify(da
 function navFor(role) {
   if (role === 'civil_affairs') return [['referrals', 'nav_referrals']];
   if (role === 'institution') return [['institution', 'nav_institution']];
-  const items = [['queue', 'nav_queue'], ['cases', 'nav_cases'], ['dashboard', 'nav_dashboard'], ['rankings', 'nav_rankings'], ['runs', 'nav_runs'], ['referrals', 'nav_referrals']];
+  const items = [['queue', 'nav_queue'], ['cases', 'nav_cases'], ['dashboard', 'nav_dashboard'], ['rankings', 'nav_rankings'], ['detectors', 'nav_detectors'], ['runs', 'nav_runs'], ['referrals', 'nav_referrals']];
   if (['admin', 'auditor', 'supervisor'].includes(role)) items.push(['audit', 'nav_audit']);
   return role === 'auditor' ? items.filter(([k]) => k !== 'queue') : items;
 }
@@ -73,6 +73,7 @@ async function render() {
       case 'cases': return id ? await renderCase(decodeURIComponent(id)) : await renderCases();
       case 'dashboard': return await renderDashboard();
       case 'rankings': return await renderRankings();
+      case 'detectors': return id ? await renderDetector(decodeURIComponent(id)) : await renderDetectors();
       case 'runs': return id ? await renderRun(decodeURIComponent(id)) : await renderRuns();
       case 'referrals': return await renderReferrals();
       case 'audit': return await renderAudit();
@@ -161,7 +162,7 @@ async function renderCase(id, unmasked = false) {
       <div class="kpi"><div class="v" style="font-size:15px">${esc(c.subject_type)} ${esc(c.fixmedins_code || '')} ${esc(c.bilg_dr_codg || '')}</div><div class="l">${esc(t('subject'))} · ${esc(c.admdvs)} · ${esc(c.assignee || '')}</div></div></div></div>
   <div class="two"><div>
     <div class="card"><h2>${esc(t('alerts_title'))}</h2><table><tr><th>${esc(t('detector'))}</th><th>GZ</th><th></th><th class="num">${esc(t('amount'))}</th><th>${esc(t('measured'))}</th><th>${esc(t('legal_basis'))}</th></tr>
-      ${d.alerts.map((a) => `<tr><td>${esc(a.title_zh)}<div class="muted">${esc(a.detector_id)}</div></td><td>${esc(a.gz_code || '')}</td><td><span class="badge ${esc(a.result_type)}">${esc(a.result_type)}</span></td><td class="num">${money(a.amount_at_risk)}</td><td class="muted">${esc(kv(a.measured))}<br>${esc(t('threshold'))}: ${esc(kv(a.threshold))}</td><td class="muted">${esc(a.legal_basis)}</td></tr>`).join('')}</table></div>
+      ${d.alerts.map((a) => `<tr><td>${esc(a.title_zh)}<div class="muted">${esc(a.detector_id)}</div></td><td>${esc(a.gz_code || '')}</td><td><span class="badge ${esc(a.result_type)}">${esc(a.result_type)}</span></td><td class="num">${money(a.amount_at_risk)}</td><td><div class="explanation">${esc(a.explanation_zh)}</div><div class="muted">${esc(kv(a.measured))}<br>${esc(t('threshold'))}: ${esc(kv(a.threshold))}</div></td><td class="muted">${esc(a.legal_basis)}</td></tr>`).join('')}</table></div>
     <div class="card"><h2>${esc(t('evidence'))} (${d.evidence.length})</h2><div class="scroll"><table id="evidence"><tr><th>${esc(t('line'))}</th><th>${esc(t('visit'))}</th><th>${esc(t('time'))}</th><th>${esc(t('item'))}</th><th class="num">${esc(t('qty'))}</th><th class="num">${esc(t('price'))}</th><th class="num">${esc(t('fee'))}</th><th>${esc(t('detector'))}</th></tr>
       ${d.evidence.map((e) => `<tr class="${e.offending ? 'offending' : ''}"><td>${esc(e.feedetl_sn)}</td><td>${esc(e.mdtrt_id)}</td><td>${esc(e.fee_ocur_time)}</td><td>${esc(e.hilist_name)} <span class="muted">${esc(e.med_list_codg)}</span></td><td class="num">${esc(e.cnt)}</td><td class="num">${money(e.pric)}</td><td class="num">${money(e.det_item_fee_sumamt)}</td><td>${esc((e.detectors || []).join(', '))}</td></tr>`).join('')}</table></div></div>
     <div class="card"><h2>${esc(t('visits'))}</h2>${p ? `<p>${esc(t('person'))}: <b id="person-name">${esc(p.masked ? p.psn_name_masked : p.psn_name)}</b> · ${esc(p.masked ? p.certno_masked : p.certno)} · ${esc(p.psn_no)} · ${esc(p.insu_admdvs || '')}

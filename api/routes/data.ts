@@ -18,7 +18,7 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
         type: 'object', additionalProperties: false,
         properties: {
           family: { type: 'string', pattern: '^[a-z_]{1,40}$' }, detector: { type: 'string', pattern: '^[a-z0-9_]{1,60}$' },
-          since: S.date, status: { type: 'string', enum: ['open', 'withdrawn', 'suppressed'] }, region: S.region,
+          since: S.date, status: { type: 'string', enum: ['open', 'withdrawn', 'suppressed', 'shadow'] }, region: S.region,
           sort: { type: 'string', enum: Object.keys(ALERT_SORTS), default: 'created_at' }, order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
           limit: S.limit, offset: S.offset,
         },
@@ -32,7 +32,9 @@ export function registerDataRoutes(app: FastifyInstance, deps: AppDeps): void {
     if (q.family) add((p) => `family = ${p}`, q.family);
     if (q.detector) add((p) => `detector_id = ${p}`, q.detector);
     if (q.since) add((p) => `created_at >= ${p}::DATE`, q.since);
+    // Shadow alerts (a detector version on trial) only when asked for, as `fundwatch alerts` does.
     if (q.status) add((p) => `status = ${p}`, q.status);
+    else where.push(`status <> 'shadow'`);
     if (q.region) add((p) => `starts_with(admdvs, ${p})`, q.region);
     const w = where.join(' AND ');
     const total = await reads.scalar<number>(`SELECT count(*)::INTEGER FROM alerts WHERE ${w}`, params as never);

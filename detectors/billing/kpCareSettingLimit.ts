@@ -1,4 +1,5 @@
 import type { Detector } from '../types.ts';
+import { byLimit, charged, items, medTypeZh } from './explainText.ts';
 
 /** Drug payable only for inpatients (知识库第四批 限定就医方式) billed outside a stay. */
 export const detector: Detector = {
@@ -22,4 +23,10 @@ export const detector: Detector = {
   lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_care_setting_limit.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const limits = byLimit(items(m), (i) =>
+      i.care_setting === 'outpatient' ? '限门诊使用' : i.emergency_allowed ? '限急诊或住院患者使用' : '限住院患者使用');
+    return `${limits}，本次为${medTypeZh(m.med_type)}；${charged(m.dates, m.lines, h.amount_at_risk)}`;
+  },
 };

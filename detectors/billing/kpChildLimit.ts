@@ -1,4 +1,5 @@
 import type { Detector } from '../types.ts';
+import { byLimit, charged, items, num } from './explainText.ts';
 
 /**
  * Drug or service limited to an age group billed outside it: 儿童/婴幼儿/新生儿 (知识库第一批 限定年龄对象) and
@@ -25,4 +26,18 @@ export const detector: Detector = {
   lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_child_limit.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const t = h.threshold;
+    const list = items(m);
+    const group: Record<string, string> = {
+      child: `限儿童（未满 ${num(t.child_max_age)} 周岁）使用`,
+      infant: `限婴幼儿（未满 ${num(t.infant_max_age)} 周岁）使用`,
+      newborn: `限新生儿（出生 ${num(t.newborn_max_days)} 天内）使用`,
+      working_age: `限法定就业年龄（${num(t.working_age_min)} 至未满 ${num(t.working_age_max)} 周岁）使用`,
+    };
+    const age = list.some((i) => i.age_group === 'newborn') ? `出生 ${num(m.age_days)} 天` : `年龄 ${num(m.age_years)} 周岁`;
+    const limits = byLimit(list, (i) => group[String(i.age_group)] ?? '限特定年龄使用');
+    return `参保人收费时${age}，${limits}；${charged(m.dates, m.lines, h.amount_at_risk)}`;
+  },
 };

@@ -1,4 +1,5 @@
 import type { Detector } from '../types.ts';
+import { num, quoted, yuan } from './explainText.ts';
 
 /** Service billed beyond its course length (知识库第八批-3 限定疗程, e.g. 支付不超过30天, 总时间不超过90天). */
 export const detector: Detector = {
@@ -17,4 +18,10 @@ export const detector: Detector = {
   lookbackDays: 400,
   sql: 'billing/kp_course_length.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const measuredDays = h.threshold.course_measure === 'billed_days' ? `已收费 ${num(m.billed_days)} 天` : `已持续 ${num(m.span_days)} 天（收费 ${num(m.billed_days)} 天）`;
+    return `${quoted(m.item_name)}限支付疗程 ${num(h.threshold.max_days)} 天，本疗程自 ${String(m.course_start)} 起${measuredDays}；` +
+      `超出部分 ${num(m.lines)} 条明细，金额 ${yuan(h.amount_at_risk)}`;
+  },
 };

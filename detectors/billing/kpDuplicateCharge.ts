@@ -1,4 +1,7 @@
 import type { Detector } from '../types.ts';
+import { charged, clauses, num, quoted } from './explainText.ts';
+
+type Pair = { main_name?: string; main_code?: string; included_name?: string; included_code?: string; window?: string; window_hours?: number };
 
 /** Included item billed with the main item that contains it (知识库第七批 重复收费), same visit, within the window. */
 export const detector: Detector = {
@@ -22,4 +25,12 @@ export const detector: Detector = {
   lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_duplicate_charge.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const pairs = (Array.isArray(m.pairs) ? m.pairs : []) as Pair[];
+    const when = (p: Pair) => (p.window === 'visit' ? '在同一次就诊中' : p.window === 'hours' ? `在 ${num(p.window_hours)} 小时内` : '同日');
+    const text = clauses(pairs.map((p) =>
+      `已收取${quoted(p.main_name ?? p.main_code)}，其包含的${quoted(p.included_name ?? p.included_code)}又${when(p)}单独收费`));
+    return `本次就诊${text}；${charged(m.dates, m.included_lines, h.amount_at_risk)}`;
+  },
 };

@@ -1,4 +1,5 @@
 import type { Detector } from '../types.ts';
+import { byLimit, charged, items, medTypeZh } from './explainText.ts';
 
 /** Drug payable only under work-injury or maternity insurance (知识库第三批) billed to basic medical insurance. */
 export const detector: Detector = {
@@ -22,4 +23,9 @@ export const detector: Detector = {
   lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_insurance_type_limit.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const limits = byLimit(items(m), (i) => (i.insurance === 'work_injury' ? '限工伤保险支付' : '限生育保险支付（生育就医）'));
+    return `${limits}，本次${medTypeZh(m.med_type)}由基本医疗保险结算；${charged(m.dates, m.lines, h.amount_at_risk)}`;
+  },
 };

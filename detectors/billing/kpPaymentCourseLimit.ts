@@ -1,4 +1,5 @@
 import type { Detector } from '../types.ts';
+import { num, quoted, yuan } from './explainText.ts';
 
 /** Drug used for more days than its payment course (知识库第六批 限定支付疗程, e.g. 支付不超过14天). */
 export const detector: Detector = {
@@ -18,4 +19,10 @@ export const detector: Detector = {
   lookbackDays: 400,
   sql: 'billing/kp_payment_course_limit.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const stay = m.per_stay_mdtrt_id ? `单次住院（就诊 ${String(m.per_stay_mdtrt_id)}）` : '';
+    return `${quoted(m.item_name)}${stay}限支付 ${num(h.threshold.max_days)} 天，本疗程自 ${String(m.course_start)} 起已用药 ${num(m.days_used)} 天；` +
+      `超出部分（第 ${num(Number(h.threshold.max_days) + 1)} 天起）${num(m.lines)} 条明细，金额 ${yuan(h.amount_at_risk)}`;
+  },
 };

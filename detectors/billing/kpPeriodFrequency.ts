@@ -1,4 +1,5 @@
 import type { Detector } from '../types.ts';
+import { listZh, num, quoted, yuan } from './explainText.ts';
 
 /** Service billed more often than allowed within its period (知识库第八批-4 限定周期, e.g. 15 天内 1 次). */
 export const detector: Detector = {
@@ -15,4 +16,11 @@ export const detector: Detector = {
   lookbackDays: 60,
   sql: 'billing/kp_period_frequency.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const t = h.threshold;
+    const dates = Array.isArray(m.dates) ? m.dates.map(String) : [];
+    return `${quoted(m.item_name ?? m.med_list_codg)}限 ${num(t.period_days)} 天内 ${num(t.period_max)} 次，` +
+      `${num(t.period_days)} 天内收费 ${num(m.count_in_period)} 次（${listZh(dates, 4, '天')}）；超出部分金额 ${yuan(h.amount_at_risk)}`;
+  },
 };

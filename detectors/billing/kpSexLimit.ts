@@ -1,4 +1,7 @@
 import type { Detector } from '../types.ts';
+import { byLimit, charged, items } from './explainText.ts';
+
+const SEX_ZH: Record<string, string> = { '1': '男性', '2': '女性' };
 
 /** Drug or service limited to one sex (知识库第一批 限定性别对象) billed for a person of the other sex. */
 export const detector: Detector = {
@@ -16,4 +19,9 @@ export const detector: Detector = {
   lookbackDays: 60, // a stay spanning run windows keeps its whole evidence (see the SQL)
   sql: 'billing/kp_sex_limit.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const limits = byLimit(items(m), (i) => `限${SEX_ZH[String(i.limited_to_sex)] ?? '另一性别'}使用`);
+    return `参保人为${SEX_ZH[String(m.gend)] ?? `性别代码 ${String(m.gend)}`}，${limits}；${charged(m.dates, m.lines, h.amount_at_risk)}`;
+  },
 };

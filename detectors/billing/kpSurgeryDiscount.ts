@@ -1,4 +1,7 @@
 import type { Detector } from '../types.ts';
+import { listZh, quoted, yuan } from './explainText.ts';
+
+type Secondary = { item_name?: string; med_list_codg?: string; pric?: number; full_price?: number };
 
 /**
  * Two or more operations of one group (知识库第二批 限定主次操作) billed in one visit on one day — through the
@@ -26,4 +29,13 @@ export const detector: Detector = {
   lookbackDays: 90,
   sql: 'billing/kp_surgery_discount.sql',
   usesKnowledgeBase: true,
+  explain: (h) => {
+    const m = h.measured;
+    const strs = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    const later = (Array.isArray(m.secondary) ? m.secondary : []) as Secondary[];
+    const ratio = Math.round(Number(h.threshold.discount_ratio) * 100);
+    const billed = listZh(later.map((x) => `${quoted(x.item_name ?? x.med_list_codg)}按单价 ${yuan(Number(x.pric))}收费（全价 ${yuan(Number(x.full_price))}）`), 2, '项');
+    return `${listZh(strs(m.dates))} 同一切口（${listZh(strs(m.groups))}）施行${listZh(strs(m.main_names).map(quoted))}及其他手术，` +
+      `第二及以后手术应按不超过全价的 ${ratio}% 收费，${billed}；多收约 ${yuan(Number(m.overcharge_estimate))}，涉及金额 ${yuan(h.amount_at_risk)}`;
+  },
 };

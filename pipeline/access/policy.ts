@@ -45,6 +45,7 @@ export const ACTIONS = {
   'batches.ingest': MANAGERS,
   'rejects.unmask': MANAGERS,
   'runs.start': MANAGERS,
+  'detectors.backtest': MANAGERS, // run one detector with trial parameters (writes no alerts)
   'queues.manage': MANAGERS, // dispatch, reconcile
   'rules.suppress': MANAGERS,
   'kb.import': MANAGERS,
@@ -82,6 +83,7 @@ export function requireAction(p: Principal, action: Action): void {
  */
 export const COMMAND_ACTIONS: Record<string, Action> = {
   alerts: 'data.read',
+  backtest: 'detectors.backtest',
   backup: 'store.backup',
   case: 'cases.read',
   'case show': 'cases.read',

@@ -24,8 +24,11 @@ export interface AlertJson {
   amount_at_risk: number;
   params_hash: string;
   legal_basis: string;
-  status: 'open' | 'withdrawn' | 'suppressed';
+  /** `shadow`: raised by a detector in shadow mode (listed only when asked for). */
+  status: 'open' | 'withdrawn' | 'suppressed' | 'shadow';
   created_at: string;
+  /** One plain Chinese sentence for the hospital (docs/interfaces.md, additions of 2026-12). */
+  explanation_zh: string;
 }
 
 /** Columns to select from `alerts` (alias a) for alertJson: times formatted in SQL, JSON as text. */
@@ -33,7 +36,7 @@ export const ALERT_SELECT = `a.alert_id, a.run_id, a.family, a.detector_id, a.de
   a.title_zh, a.subject_type, a.psn_no, a.fixmedins_code, a.bilg_dr_codg, a.mdtrt_id, a.setl_id, a.feedetl_sn, a.admdvs,
   a.measured::VARCHAR AS measured, a.threshold::VARCHAR AS threshold, a.peer::VARCHAR AS peer,
   a.amount_at_risk::DOUBLE AS amount_at_risk, a.params_hash, a.legal_basis, a.status,
-  strftime(timezone('Asia/Shanghai', a.created_at), '%Y-%m-%dT%H:%M:%S') || '+08:00' AS created_at`;
+  strftime(timezone('Asia/Shanghai', a.created_at), '%Y-%m-%dT%H:%M:%S') || '+08:00' AS created_at, a.explanation_zh`;
 
 /** One `alerts` row (as selected with ALERT_SELECT, or raw) → the interfaces.md alert object, keys in order. */
 export function alertJson(row: Record<string, unknown>): AlertJson {
@@ -62,6 +65,7 @@ export function alertJson(row: Record<string, unknown>): AlertJson {
     legal_basis: String(row.legal_basis),
     status: row.status as AlertJson['status'],
     created_at: isoTime(row.created_at),
+    explanation_zh: String(row.explanation_zh ?? ''),
   };
 }
 
@@ -70,6 +74,7 @@ export interface AlertFilter {
   detector?: string;
   /** YYYY-MM-DD: alerts created on or after this day (Asia/Shanghai). */
   since?: string;
+  /** Without a status, shadow alerts are left out (they are not live); `shadow` lists them. */
   status?: string;
   runId?: string;
 }
@@ -93,6 +98,8 @@ export async function listAlerts(store: Store, f: AlertFilter = {}): Promise<Ale
   if (f.status) {
     where.push('a.status = $status');
     params.status = f.status;
+  } else {
+    where.push("a.status <> 'shadow'");
   }
   if (f.runId) {
     where.push('(a.run_id = $run_id OR a.last_run_id = $run_id)');

@@ -1,10 +1,15 @@
 import type { FundwatchConfig } from '../config.ts';
-import { detectorConfig, effectiveParams } from './params.ts';
+import { detectorConfig, effectiveParams, inShadow } from './params.ts';
 import type { RegisteredDetector } from './registry.ts';
+import type { ShadowPrecision } from './shadow.ts';
+import { today } from './engine.ts';
 
 type Value = number | string | boolean;
 
-/** `fundwatch detectors --json` shape (interfaces.md), extended with subject, lookback, enabled and region overrides. */
+/**
+ * `fundwatch detectors --json` shape (interfaces.md), extended with subject, lookback, enabled, region overrides
+ * and shadow mode: `shadow` (in shadow today), `shadow_until`, `shadow_precision` (null when the store was not read).
+ */
 export interface DetectorJson {
   detector_id: string;
   family: string;
@@ -19,9 +24,12 @@ export interface DetectorJson {
   lookback_days: number;
   enabled: boolean;
   uses_knowledge_base: boolean;
+  shadow: boolean;
+  shadow_until: string | null;
+  shadow_precision: ShadowPrecision | null;
 }
 
-export function describeDetector(d: RegisteredDetector, config: FundwatchConfig): DetectorJson {
+export function describeDetector(d: RegisteredDetector, config: FundwatchConfig, shadowStats: ShadowPrecision | null = null): DetectorJson {
   const cfg = detectorConfig(config, d);
   const values = effectiveParams(d, cfg, null);
   const params: DetectorJson['params'] = {};
@@ -46,6 +54,9 @@ export function describeDetector(d: RegisteredDetector, config: FundwatchConfig)
     lookback_days: d.lookbackDays,
     enabled: cfg.enabled,
     uses_knowledge_base: Boolean(d.usesKnowledgeBase),
+    shadow: inShadow(cfg, today()),
+    shadow_until: cfg.shadowUntil,
+    shadow_precision: shadowStats,
   };
 }
 

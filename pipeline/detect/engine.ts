@@ -4,7 +4,7 @@ import { knowledgeBaseStatus } from '../kb/status.ts';
 import type { Store } from '../store/store.ts';
 import { createCleanViews, dataSpan } from './clean.ts';
 import { acquireRunLock, releaseRunLock } from './lock.ts';
-import { detectorConfig, listRegions } from './params.ts';
+import { detectorConfig, inShadow, listRegions } from './params.ts';
 import { getDetector, listDetectors, type RegisteredDetector } from './registry.ts';
 import { runDetector } from './runDetector.ts';
 import { withdrawReversedAlerts } from './withdraw.ts';
@@ -34,7 +34,11 @@ export interface DetectorCount {
   alerts: number;
   alerts_new: number;
   alerts_existing: number;
+  /** Shadow alerts raised to open by this run (the detector's shadow period is over). */
+  alerts_promoted: number;
   amount_at_risk: number;
+  /** Ran in shadow (config detectors.<id>.shadow / shadow_until): its alerts have status `shadow`. */
+  shadow: boolean;
   ms: number;
   error?: string;
 }
@@ -57,11 +61,14 @@ export interface RunSummary {
   detectors: string[];
   started_at: string;
   finished_at: string;
+  /** Totals and by_family leave detectors in shadow out (their alerts count under alerts_shadow only). */
   counts: {
     alerts: number;
     alerts_new: number;
     alerts_existing: number;
     alerts_withdrawn: number;
+    alerts_promoted: number;
+    alerts_shadow: number;
     amount_at_risk: number;
     per_detector: Record<string, DetectorCount>;
   };
@@ -77,7 +84,8 @@ export const KB_EMPTY_WARNING =
  * One detection run: takes the run lock, records a `runs` row, creates the clean views, runs each selected
  * detector (a failing detector is recorded and the others go on: status partial_failure), upserts alerts,
  * withdraws alerts whose evidence was reversed, and returns the summary. The default window is the span of
- * the data (first to last day over visits, settlements and fee lines).
+ * the data (first to last day over visits, settlements and fee lines). A detector in shadow on the run's day
+ * (Asia/Shanghai) stores its alerts with status `shadow`.
  */
 export async function runDetection(store: Store, opts: RunOptions = {}): Promise<RunSummary> {
   for (const [name, v] of [['from', opts.from], ['to', opts.to]] as const) {
@@ -118,13 +126,15 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
         continue;
       }
       const cfg = detectorConfig(opts.config, d);
+      const shadow = inShadow(cfg, today());
       const t0 = Date.now();
       try {
         const r = await stage(stages, `detector:${d.id}`, () =>
           store.exclusive(async () => {
             const regions = await listRegions(store, cfg);
             if (d.prepare) await d.prepare(store, opts.config ?? {}); // optional hook (detectors/types.ts)
-            return runDetector(store, d, cfg, regions, { scan_from: addDays(window.from, -d.lookbackDays), window_from: window.from, window_to: window.to }, runId);
+            const w = { scan_from: addDays(window.from, -d.lookbackDays), window_from: window.from, window_to: window.to };
+            return runDetector(store, d, cfg, regions, w, runId, { shadow });
           }),
         );
         warnings.push(...r.warnings);
@@ -132,13 +142,14 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
         perDetector[d.id] = { detector_id: d.id, family: d.family, status: 'succeeded', ...counts, ms: Date.now() - t0 };
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        perDetector[d.id] = { ...emptyCount(d, 'failed'), ms: Date.now() - t0, error: msg };
+        perDetector[d.id] = { ...emptyCount(d, 'failed'), shadow, ms: Date.now() - t0, error: msg };
         warnings.push(`检测规则 ${d.id} 运行失败 (detector failed): ${msg}`);
       }
     }
     const withdrawn = await stage(stages, 'withdraw', () => store.exclusive(() => withdrawReversedAlerts(store, runId)));
-    const counts = Object.values(perDetector);
-    const ran = counts.filter((c) => c.status !== 'skipped');
+    const all = Object.values(perDetector);
+    const counts = all.filter((c) => !c.shadow);
+    const ran = all.filter((c) => c.status !== 'skipped');
     const failed = ran.filter((c) => c.status === 'failed').length;
     const status = failed === 0 ? 'succeeded' : failed === ran.length ? 'failed' : 'partial_failure';
     const summary: RunSummary = {
@@ -155,6 +166,8 @@ export async function runDetection(store: Store, opts: RunOptions = {}): Promise
         alerts_new: sum(counts, 'alerts_new'),
         alerts_existing: sum(counts, 'alerts_existing'),
         alerts_withdrawn: withdrawn,
+        alerts_promoted: sum(all, 'alerts_promoted'),
+        alerts_shadow: sum(all.filter((c) => c.shadow), 'alerts'),
         amount_at_risk: round2(sum(counts, 'amount_at_risk')),
         per_detector: perDetector,
       },
@@ -223,7 +236,7 @@ async function stage<T>(stages: Stage[], name: string, fn: () => Promise<T>): Pr
 }
 
 function emptyCount(d: RegisteredDetector, status: DetectorCount['status']): DetectorCount {
-  return { detector_id: d.id, family: d.family, status, hits: 0, in_window: 0, alerts: 0, alerts_new: 0, alerts_existing: 0, amount_at_risk: 0, ms: 0 };
+  return { detector_id: d.id, family: d.family, status, hits: 0, in_window: 0, alerts: 0, alerts_new: 0, alerts_existing: 0, alerts_promoted: 0, amount_at_risk: 0, shadow: false, ms: 0 };
 }
 
 function byFamily(counts: DetectorCount[]): RunSummary['by_family'] {
@@ -237,7 +250,7 @@ function byFamily(counts: DetectorCount[]): RunSummary['by_family'] {
   return out;
 }
 
-function sum(rows: DetectorCount[], key: 'alerts' | 'alerts_new' | 'alerts_existing' | 'amount_at_risk'): number {
+function sum(rows: DetectorCount[], key: 'alerts' | 'alerts_new' | 'alerts_existing' | 'alerts_promoted' | 'amount_at_risk'): number {
   return rows.reduce((n, r) => n + r[key], 0);
 }
 
@@ -272,7 +285,7 @@ function nowIso(): string {
   return shanghaiIso(new Date());
 }
 
-function today(): string {
+export function today(): string {
   return nowIso().slice(0, 10);
 }
 export { RunLockedError } from './lock.ts';

@@ -7,30 +7,50 @@ type Value = number | string | boolean;
 
 /**
  * The `detectors` section of fundwatch.config.json, per detector id:
- *   { "params": {name: value}, "regions": {"421000": {name: value}}, "enabled": true }
- * Region overrides win over `params`, which win over the detector's defaults.
+ *   { "params": {name: value}, "regions": {"421000": {name: value}}, "enabled": true,
+ *     "shadow": true | "shadow_until": "YYYY-MM-DD" }
+ * Region overrides win over `params`, which win over the detector's defaults. A detector in shadow stores its
+ * alerts with status `shadow` (out of cases, money totals, dashboard and rankings); `shadow_until` keeps it in
+ * shadow up to and including that day (Asia/Shanghai), so the first run after it raises them as open alerts.
  */
 export interface DetectorConfig {
   params: Record<string, Value>;
   regions: Record<string, Record<string, Value>>;
   enabled: boolean;
+  shadow: boolean;
+  shadowUntil: string | null;
 }
+
+const CONFIG_KEYS = ['params', 'regions', 'enabled', 'shadow', 'shadow_until'];
 
 /** Reads and checks the config for one detector; unknown parameters and wrong types are errors naming the path. */
 export function detectorConfig(config: FundwatchConfig | undefined, d: Detector): DetectorConfig {
   const section = configSection<Record<string, unknown>>(config ?? {}, 'detectors');
   const raw = section[d.id];
-  const out: DetectorConfig = { params: {}, regions: {}, enabled: true };
+  const out: DetectorConfig = { params: {}, regions: {}, enabled: true, shadow: false, shadowUntil: null };
   if (raw === undefined) return out;
   const where = `detectors.${d.id}`;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`配置项 ${where} 必须是对象 (must be an object)`);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) {
-    if (!['params', 'regions', 'enabled'].includes(key)) throw new Error(`配置项 ${where}.${key} 无法识别 (unknown key; expected params, regions, enabled)`);
+    if (!CONFIG_KEYS.includes(key)) throw new Error(`配置项 ${where}.${key} 无法识别 (unknown key; expected ${CONFIG_KEYS.join(', ')})`);
   }
   if (r.enabled !== undefined) {
     if (typeof r.enabled !== 'boolean') throw new Error(`配置项 ${where}.enabled 必须是 true/false`);
     out.enabled = r.enabled;
+  }
+  if (r.shadow !== undefined && r.shadow_until !== undefined) {
+    throw new Error(`配置项 ${where}: shadow 与 shadow_until 只能用其一 (use either shadow or shadow_until)`);
+  }
+  if (r.shadow !== undefined) {
+    if (typeof r.shadow !== 'boolean') throw new Error(`配置项 ${where}.shadow 必须是 true/false`);
+    out.shadow = r.shadow;
+  }
+  if (r.shadow_until !== undefined) {
+    if (typeof r.shadow_until !== 'string' || !isDay(r.shadow_until)) {
+      throw new Error(`配置项 ${where}.shadow_until 必须是 YYYY-MM-DD 格式的日期 (got ${JSON.stringify(r.shadow_until)})`);
+    }
+    out.shadowUntil = r.shadow_until;
   }
   out.params = checkValues(d, r.params, `${where}.params`);
   if (r.regions !== undefined) {
@@ -43,7 +63,24 @@ export function detectorConfig(config: FundwatchConfig | undefined, d: Detector)
   return out;
 }
 
-function checkValues(d: Detector, raw: unknown, where: string): Record<string, Value> {
+/** Is the detector in shadow on `day` (YYYY-MM-DD)? */
+export function inShadow(cfg: DetectorConfig, day: string): boolean {
+  return cfg.shadow || (cfg.shadowUntil !== null && day <= cfg.shadowUntil);
+}
+
+/** The config with trial values set everywhere: over `params` and over every region's overrides. */
+export function withTrialParams(cfg: DetectorConfig, trial: Record<string, Value>): DetectorConfig {
+  const regions = Object.fromEntries(Object.entries(cfg.regions).map(([admdvs, o]) => [admdvs, { ...o, ...trial }]));
+  return { ...cfg, params: { ...cfg.params, ...trial }, regions };
+}
+
+function isDay(s: string): boolean {
+  const t = new Date(`${s}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === s;
+}
+
+/** Checks parameter values against the detector's specs (unknown name, wrong type → an error naming `where.name`). */
+export function checkValues(d: Detector, raw: unknown, where: string): Record<string, Value> {
   if (raw === undefined) return {};
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`配置项 ${where} 必须是对象 (must be an object)`);
   const out: Record<string, Value> = {};

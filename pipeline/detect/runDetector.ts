@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { ExplainInput } from '../../detectors/types.ts';
 import type { Store } from '../store/store.ts';
 import type { RegisteredDetector } from './registry.ts';
 import { createParamsTables, type DetectorConfig } from './params.ts';
+import { explainAlert } from './explain.ts';
 
 export const HIT_COLUMNS = [
   'psn_no', 'fixmedins_code', 'bilg_dr_codg', 'mdtrt_id', 'setl_id', 'feedetl_sn', 'admdvs',
@@ -22,7 +24,11 @@ export interface DetectorResult {
   alerts: number;
   alerts_new: number;
   alerts_existing: number;
+  /** Shadow alerts of this detector raised to open by this (live) run. */
+  alerts_promoted: number;
   amount_at_risk: number;
+  /** The detector ran in shadow: its alerts are stored with status `shadow`. */
+  shadow: boolean;
   warnings: string[];
 }
 
@@ -42,18 +48,26 @@ export function detectorSql(d: RegisteredDetector, w: DetectorWindow): { sql: st
   return { sql, params };
 }
 
+export interface Computed {
+  hits: number;
+  in_window: number;
+  alerts: number;
+  amount_at_risk: number;
+  warnings: string[];
+}
+
 /**
- * Runs one detector and upserts its alerts. The caller holds `store.exclusive` and has created the clean
- * views. Everything is SQL: hits → TEMP table det_hits → kept (in window, keyed, deduplicated) → alerts.
+ * Runs one detector's SQL into TEMP table `det_keep`: its hits in the window with their subject keys, one row per
+ * alert id, stamped with the effective params. Writes nothing else; the caller has created the clean views (the
+ * backtest runs this on its own connection). Everything is SQL: hits → det_hits → det_keep.
  */
-export async function runDetector(
+export async function computeAlerts(
   store: Store,
   d: RegisteredDetector,
   cfg: DetectorConfig,
   regions: string[],
   w: DetectorWindow,
-  runId: string,
-): Promise<DetectorResult> {
+): Promise<Computed> {
   const warnings: string[] = [];
   await createParamsTables(store, d, cfg, regions);
   const { sql, params } = detectorSql(d, w);
@@ -74,7 +88,8 @@ export async function runDetector(
             coalesce(h.measured::JSON, '{}'::JSON) AS measured, coalesce(h.threshold::JSON, '{}'::JSON) AS threshold,
             h.peer::JSON AS peer, coalesce(round(h.amount_at_risk, 2), 0)::DECIMAL(14, 2) AS amount_at_risk,
             h.activity_date::DATE AS activity_date,
-            coalesce(pe.params, pd.params) AS params, coalesce(pe.params_hash, pd.params_hash) AS params_hash
+            coalesce(pe.params, pd.params) AS params, coalesce(pe.params_hash, pd.params_hash) AS params_hash,
+            NULL::VARCHAR AS explanation_zh
      FROM det_hits h
      LEFT JOIN params_effective pe ON pe.admdvs = h.admdvs
      CROSS JOIN (SELECT * FROM params_effective WHERE admdvs IS NULL) pd
@@ -92,36 +107,132 @@ export async function runDetector(
   ))!;
   if (c.no_date) warnings.push(`${d.id}: ${c.no_date} 条命中没有 activity_date，未生成预警 (hits without activity_date were not kept)`);
   if (c.no_key) warnings.push(`${d.id}: ${c.no_key} 条命中缺少主体键 ${keys.join('/')}，未生成预警 (hits missing subject keys were not kept)`);
-  const kept = (await store.one<{ n: number; existing: number; amount: number }>(
-    `SELECT count(*)::INTEGER AS n, count(a.alert_id)::INTEGER AS existing, coalesce(sum(k.amount_at_risk), 0)::DOUBLE AS amount
-     FROM det_keep k LEFT JOIN alerts a USING (alert_id)`,
+  const kept = (await store.one<{ n: number; amount: number }>(
+    'SELECT count(*)::INTEGER AS n, coalesce(sum(amount_at_risk), 0)::DOUBLE AS amount FROM det_keep',
   ))!;
   const dupes = c.in_window - c.no_key - kept.n;
   if (dupes > 0) warnings.push(`${d.id}: ${dupes} 条重复命中（同一主体与 evidence_key）已合并 (duplicate hits merged into one alert)`);
+  return { hits: c.hits, in_window: c.in_window, alerts: kept.n, amount_at_risk: Math.round(kept.amount * 100) / 100, warnings };
+}
 
+/** Columns of `det_keep` (or `alerts`) that make an ExplainInput, JSON as text. */
+export const EXPLAIN_COLUMNS = `alert_id, psn_no, fixmedins_code, bilg_dr_codg, mdtrt_id, setl_id, feedetl_sn, measured::VARCHAR AS measured,
+  threshold::VARCHAR AS threshold, peer::VARCHAR AS peer, amount_at_risk::DOUBLE AS amount_at_risk,
+  strftime(activity_date, '%Y-%m-%d') AS activity_date`;
+
+/** One det_keep / alerts row (selected with EXPLAIN_COLUMNS) → what `explain` gets. */
+export function explainInput(r: Record<string, unknown>): ExplainInput {
+  const parse = (v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as unknown) : v ?? null);
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    measured: (parse(r.measured) ?? {}) as Record<string, unknown>,
+    threshold: (parse(r.threshold) ?? {}) as Record<string, unknown>,
+    peer: parse(r.peer) as ExplainInput['peer'],
+    amount_at_risk: Number(r.amount_at_risk),
+    activity_date: String(r.activity_date ?? ''),
+    psn_no: str(r.psn_no),
+    fixmedins_code: str(r.fixmedins_code),
+    bilg_dr_codg: str(r.bilg_dr_codg),
+    mdtrt_id: str(r.mdtrt_id),
+    setl_id: str(r.setl_id),
+    feedetl_sn: Array.isArray(r.feedetl_sn) ? r.feedetl_sn.map(String) : [],
+  };
+}
+
+const EXPLAIN_CHUNK = 20_000;
+
+/** det_keep rows as one JSON array text (DuckDB serialises; far cheaper than reading row objects for 10 k+ alerts). */
+const EXPLAIN_JSON = `'[' || coalesce(string_agg(json_object('alert_id', alert_id, 'psn_no', psn_no, 'fixmedins_code', fixmedins_code,
+  'bilg_dr_codg', bilg_dr_codg, 'mdtrt_id', mdtrt_id, 'setl_id', setl_id, 'feedetl_sn', feedetl_sn, 'measured', measured,
+  'threshold', threshold, 'peer', peer, 'amount_at_risk', amount_at_risk::DOUBLE,
+  'activity_date', strftime(activity_date, '%Y-%m-%d'))::VARCHAR, ','), '') || ']'`;
+
+/** Fills det_keep.explanation_zh (detectors/types.ts `explain`, else the generic sentence). Returns warnings. */
+export async function explainKept(store: Store, d: RegisteredDetector): Promise<string[]> {
+  const n = await store.scalar<number>('SELECT count(*)::INTEGER FROM det_keep');
+  if (n === 0) return [];
+  let failed = 0;
+  await store.run('CREATE OR REPLACE TEMP TABLE det_explain (alert_id VARCHAR, explanation_zh VARCHAR)');
+  for (let offset = 0; offset < n; offset += EXPLAIN_CHUNK) {
+    const text = await store.scalar<string>(
+      `SELECT ${EXPLAIN_JSON} FROM (SELECT * FROM det_keep ORDER BY alert_id LIMIT ${EXPLAIN_CHUNK} OFFSET ${offset})`);
+    const out = (JSON.parse(text) as Record<string, unknown>[]).map((r) => {
+      const e = explainAlert(d, explainInput(r));
+      if (e.failed) failed++;
+      return { alert_id: r.alert_id, explanation_zh: e.text };
+    });
+    await store.run(
+      `INSERT INTO det_explain SELECT unnest(json_transform($1::JSON, '[{"alert_id": "VARCHAR", "explanation_zh": "VARCHAR"}]'), recursive := true)`,
+      [JSON.stringify(out)],
+    );
+  }
+  await store.run('UPDATE det_keep SET explanation_zh = e.explanation_zh FROM det_explain e WHERE det_keep.alert_id = e.alert_id');
+  await store.run('DROP TABLE det_explain');
+  return failed ? [`${d.id}: ${failed} 条预警的 explain 出错或为空，已使用通用说明 (explain failed; the generic sentence was used)`] : [];
+}
+
+export const SHADOW_REASON = '影子运行：不进入案件、金额统计与排名 (shadow mode: kept out of cases, totals and rankings)';
+
+/**
+ * Runs one detector and upserts its alerts. The caller holds `store.exclusive` and has created the clean views.
+ * In shadow, new alerts are stored with status `shadow` and a re-found withdrawn one returns as `shadow`; alerts
+ * already open stay open. Live, every `shadow` alert of the detector is raised to `open` (with this run as its
+ * run_id and now as created_at: it is new to inspectors), re-found or not.
+ */
+export async function runDetector(
+  store: Store,
+  d: RegisteredDetector,
+  cfg: DetectorConfig,
+  regions: string[],
+  w: DetectorWindow,
+  runId: string,
+  opts: { shadow?: boolean } = {},
+): Promise<DetectorResult> {
+  const shadow = Boolean(opts.shadow);
+  const computed = await computeAlerts(store, d, cfg, regions, w);
+  const warnings = [...computed.warnings, ...(await explainKept(store, d))];
+  const kept = (await store.one<{ existing: number }>(
+    `SELECT count(a.alert_id) FILTER (WHERE $shadow OR a.status <> 'shadow')::INTEGER AS existing
+     FROM det_keep k LEFT JOIN alerts a USING (alert_id)`,
+    { shadow },
+  ))!;
+  const fresh = { fresh_status: shadow ? 'shadow' : 'open', fresh_reason: shadow ? SHADOW_REASON : null };
+  let promoted = 0;
   await store.run('BEGIN TRANSACTION');
   try {
+    if (!shadow) {
+      promoted = await store.scalar<number>(
+        `SELECT count(*)::INTEGER FROM alerts WHERE detector_id = $1 AND status = 'shadow'`, [d.id]);
+      if (promoted > 0) {
+        await store.run(
+          `UPDATE alerts SET status = 'open', status_reason = NULL, run_id = $2, created_at = now(), updated_at = now()
+           WHERE detector_id = $1 AND status = 'shadow'`,
+          [d.id, runId],
+        );
+      }
+    }
     await store.run(
       `UPDATE alerts SET last_run_id = $run_id, detector_version = $version, gz_code = $gz_code, result_type = $result_type,
          title_zh = $title_zh, legal_basis = $legal_basis, psn_no = k.psn_no, fixmedins_code = k.fixmedins_code,
          bilg_dr_codg = k.bilg_dr_codg, mdtrt_id = k.mdtrt_id, setl_id = k.setl_id, feedetl_sn = k.feedetl_sn,
          admdvs = k.admdvs, measured = k.measured, threshold = k.threshold, peer = k.peer, amount_at_risk = k.amount_at_risk,
-         params = k.params, params_hash = k.params_hash, activity_date = k.activity_date,
-         status = CASE WHEN alerts.status = 'withdrawn' THEN 'open' ELSE alerts.status END,
-         status_reason = CASE WHEN alerts.status = 'withdrawn' THEN NULL ELSE alerts.status_reason END,
+         params = k.params, params_hash = k.params_hash, activity_date = k.activity_date, explanation_zh = k.explanation_zh,
+         status = CASE WHEN alerts.status IN ('withdrawn', 'shadow') THEN $fresh_status ELSE alerts.status END,
+         status_reason = CASE WHEN alerts.status IN ('withdrawn', 'shadow') THEN $fresh_reason ELSE alerts.status_reason END,
          updated_at = now()
        FROM det_keep k WHERE alerts.alert_id = k.alert_id`,
-      meta(d, runId),
+      { ...meta(d, runId), ...fresh },
     );
     await store.run(
       `INSERT INTO alerts (alert_id, run_id, last_run_id, family, detector_id, detector_version, gz_code, result_type, title_zh,
          subject_type, psn_no, fixmedins_code, bilg_dr_codg, mdtrt_id, setl_id, feedetl_sn, admdvs, measured, threshold, peer,
-         amount_at_risk, params, params_hash, legal_basis, activity_date, status, status_reason, created_at, updated_at)
+         amount_at_risk, params, params_hash, legal_basis, activity_date, status, status_reason, created_at, updated_at, explanation_zh)
        SELECT k.alert_id, $run_id, $run_id, $family, $detector_id, $version, $gz_code, $result_type, $title_zh,
          $subject_type, k.psn_no, k.fixmedins_code, k.bilg_dr_codg, k.mdtrt_id, k.setl_id, k.feedetl_sn, k.admdvs, k.measured,
-         k.threshold, k.peer, k.amount_at_risk, k.params, k.params_hash, $legal_basis, k.activity_date, 'open', NULL, now(), now()
+         k.threshold, k.peer, k.amount_at_risk, k.params, k.params_hash, $legal_basis, k.activity_date, $fresh_status, $fresh_reason,
+         now(), now(), k.explanation_zh
        FROM det_keep k ANTI JOIN alerts a ON a.alert_id = k.alert_id`,
-      { ...meta(d, runId), family: d.family, detector_id: d.id, subject_type: d.subject_type },
+      { ...meta(d, runId), ...fresh, family: d.family, detector_id: d.id, subject_type: d.subject_type },
     );
     await store.run('COMMIT');
   } catch (err) {
@@ -129,12 +240,14 @@ export async function runDetector(
     throw err;
   }
   return {
-    hits: c.hits,
-    in_window: c.in_window,
-    alerts: kept.n,
-    alerts_new: kept.n - kept.existing,
+    hits: computed.hits,
+    in_window: computed.in_window,
+    alerts: computed.alerts,
+    alerts_new: computed.alerts - kept.existing,
     alerts_existing: kept.existing,
-    amount_at_risk: Math.round(kept.amount * 100) / 100,
+    alerts_promoted: promoted,
+    amount_at_risk: computed.amount_at_risk,
+    shadow,
     warnings,
   };
 }

@@ -1,13 +1,13 @@
 import type { Store } from '../store/store.ts';
 
 /**
- * Withdraws open alerts whose evidence has since been reversed: one of their fee lines belongs to a reversed
+ * Withdraws open (and shadow) alerts whose evidence has since been reversed: one of their fee lines belongs to a reversed
  * settlement, their settlement is reversed, or their visit has only reversed settlements. Needs the TEMP
  * tables of createCleanViews. Returns how many alerts were withdrawn. The caller holds `store.exclusive`.
  */
 export async function withdrawReversedAlerts(store: Store, runId: string): Promise<number> {
   await store.run(`CREATE OR REPLACE TEMP TABLE withdraw_now AS
-    WITH open_alerts AS (SELECT alert_id, feedetl_sn, setl_id, mdtrt_id FROM alerts WHERE status = 'open'),
+    WITH open_alerts AS (SELECT alert_id, feedetl_sn, setl_id, mdtrt_id FROM alerts WHERE status IN ('open', 'shadow')),
     evidence AS (
       SELECT a.alert_id, f.setl_id
       FROM (SELECT alert_id, unnest(feedetl_sn) AS sn FROM open_alerts) a

@@ -24,6 +24,8 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; body?: unknown; allowed: Ro
   { method: 'GET', url: '/api/v1/alerts', allowed: READERS },
   { method: 'GET', url: '/api/v1/alerts/A1', allowed: READERS },
   { method: 'GET', url: '/api/v1/detectors', allowed: READERS },
+  { method: 'GET', url: '/api/v1/detectors/NOPE', allowed: READERS },
+  { method: 'POST', url: '/api/v1/detectors/NOPE/backtest', body: {}, allowed: MANAGERS },
   { method: 'GET', url: '/api/v1/kb/versions', allowed: READERS },
   { method: 'GET', url: '/api/v1/runs', allowed: READERS },
   { method: 'GET', url: '/api/v1/runs/NOPE', allowed: READERS },

@@ -4,9 +4,12 @@ import { cliContext, printJsonLine, printLine, UsageError, withCliStore } from '
 import { listAlerts } from '../../detect/alerts.ts';
 import { isDate } from '../../detect/engine.ts';
 
-const STATUSES = ['open', 'withdrawn', 'suppressed'];
+const STATUSES = ['open', 'withdrawn', 'suppressed', 'shadow'];
 
-/** `fundwatch alerts [--family F] [--detector D] [--since DATE] [--status S] [--json]` (JSON Lines). */
+/**
+ * `fundwatch alerts [--family F] [--detector D] [--since DATE] [--status S] [--json]` (JSON Lines). Alerts of detectors
+ * in shadow mode are listed only with `--status shadow`.
+ */
 export function register(program: Command): void {
   program
     .command('alerts')
@@ -14,7 +17,7 @@ export function register(program: Command): void {
     .option('--family <family>', `类别 family: ${FAMILIES.join(' | ')}`)
     .option('--detector <id>', '检测规则 detector id')
     .option('--since <date>', '此日期（含）以来产生的预警 created on or after YYYY-MM-DD')
-    .option('--status <status>', '状态 open | withdrawn | suppressed')
+    .option('--status <status>', '状态 open | withdrawn | suppressed | shadow（影子运行的预警只在指定 shadow 时列出 shadow-mode alerts only when asked for）')
     .option('--run <run_id>', '某次运行产生或再次发现的预警 raised or seen by this run')
     .action(async (opts: { family?: string; detector?: string; since?: string; status?: string; run?: string }, cmd: Command) => {
       const ctx = cliContext(cmd);
@@ -33,6 +36,7 @@ export function register(program: Command): void {
           a.mdtrt_id && `就诊 ${a.mdtrt_id}`, a.setl_id && `结算 ${a.setl_id}`].filter(Boolean).join(' ');
         const status = a.status === 'open' ? '' : ` [${a.status}]`;
         printLine(ctx, `${a.alert_id.slice(0, 12)}  ${a.detector_id}  ${subject}  ¥${a.amount_at_risk.toFixed(2)}${status}  ${a.title_zh}`);
+        printLine(ctx, `    ${a.explanation_zh}`);
       }
       const total = alerts.reduce((n, a) => n + a.amount_at_risk, 0);
       printLine(ctx, `共 ${alerts.length} 条预警 (alerts)，涉及金额 ¥${total.toFixed(2)}`);

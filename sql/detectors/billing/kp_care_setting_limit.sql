@@ -32,7 +32,8 @@ line AS (
   SELECT feedetl_sn, any_value(mdtrt_id) AS mdtrt_id, any_value(psn_no) AS psn_no,
          any_value(fixmedins_code) AS fixmedins_code, any_value(med_list_codg) AS med_list_codg,
          any_value(amount) AS amount, any_value(d) AS d, any_value(admdvs) AS admdvs, any_value(med_type) AS med_type,
-         min(kp_id) AS kp_id, min(item_name) AS item_name, min(care_setting) AS care_setting
+         min(kp_id) AS kp_id, min(item_name) AS item_name, min(care_setting) AS care_setting,
+         bool_and(emergency_allowed) AS emergency_allowed
   FROM judged
   WHERE (care_setting = 'inpatient' AND NOT is_inpatient AND NOT (emergency_allowed AND is_emergency))
      OR (care_setting = 'outpatient' AND is_inpatient)
@@ -41,8 +42,9 @@ line AS (
 SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        mdtrt_id, NULL::VARCHAR AS setl_id,
        list(feedetl_sn ORDER BY feedetl_sn) AS feedetl_sn, any_value(admdvs) AS admdvs,
-       json_object('med_type', any_value(med_type), 'lines', count(*),
-                   'items', list(DISTINCT json_object('med_list_codg', med_list_codg, 'item_name', item_name, 'kp_id', kp_id))) AS measured,
+       json_object('med_type', any_value(med_type), 'lines', count(*), 'dates', list(DISTINCT d ORDER BY d),
+                   'items', list(DISTINCT json_object('med_list_codg', med_list_codg, 'item_name', item_name, 'kp_id', kp_id,
+                                                      'care_setting', care_setting, 'emergency_allowed', emergency_allowed))) AS measured,
        json_object('care_setting', list(DISTINCT care_setting ORDER BY care_setting)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,

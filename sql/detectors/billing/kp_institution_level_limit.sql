@@ -37,18 +37,21 @@ line AS (
   SELECT feedetl_sn, any_value(mdtrt_id) AS mdtrt_id, any_value(psn_no) AS psn_no,
          any_value(fixmedins_code) AS fixmedins_code, any_value(med_list_codg) AS med_list_codg,
          any_value(amount) AS amount, any_value(d) AS d, any_value(admdvs) AS admdvs, any_value(hosp_lv) AS hosp_lv,
-         any_value(tier) AS tier, min(kp_id) AS kp_id, min(item_name) AS item_name, max(min_level_tier) AS min_level_tier
+         any_value(tier) AS tier, min(kp_id) AS kp_id, min(item_name) AS item_name, max(min_level_tier) AS min_level_tier,
+         bool_and(first_rx_only) AS first_rx_only
   FROM below GROUP BY feedetl_sn
 )
 SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        mdtrt_id, NULL::VARCHAR AS setl_id,
-       list(feedetl_sn ORDER BY feedetl_sn) AS feedetl_sn, any_value(admdvs) AS admdvs,
-       json_object('hosp_lv', any_value(hosp_lv), 'level_tier', any_value(tier), 'lines', count(*),
-                   'items', list(DISTINCT json_object('med_list_codg', med_list_codg, 'item_name', item_name, 'kp_id', kp_id))) AS measured,
-       json_object('min_level_tier', max(min_level_tier)) AS threshold,
+       list(feedetl_sn ORDER BY feedetl_sn) AS feedetl_sn, any_value(l.admdvs) AS admdvs,
+       json_object('hosp_lv', any_value(hosp_lv), 'level_tier', any_value(tier), 'lines', count(*), 'dates', list(DISTINCT d ORDER BY d),
+                   'items', list(DISTINCT json_object('med_list_codg', med_list_codg, 'item_name', item_name, 'kp_id', kp_id,
+                                                      'min_level_tier', min_level_tier, 'first_rx_only', first_rx_only))) AS measured,
+       json_object('min_level_tier', max(min_level_tier),
+                   'first_rx_lookback_days', any_value(p.first_rx_lookback_days)) AS threshold,
        NULL::JSON AS peer,
        sum(amount)::DECIMAL(14, 2) AS amount_at_risk,
        max(d) AS activity_date,
        mdtrt_id AS evidence_key
-FROM line
+FROM line l JOIN params p ON p.admdvs = l.admdvs
 GROUP BY mdtrt_id

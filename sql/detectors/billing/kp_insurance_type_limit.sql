@@ -34,7 +34,7 @@ line AS (
 SELECT any_value(psn_no) AS psn_no, any_value(fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        mdtrt_id, NULL::VARCHAR AS setl_id,
        list(feedetl_sn ORDER BY feedetl_sn) AS feedetl_sn, any_value(admdvs) AS admdvs,
-       json_object('med_type', any_value(med_type), 'lines', count(*),
+       json_object('med_type', any_value(med_type), 'lines', count(*), 'dates', list(DISTINCT d ORDER BY d),
                    'items', list(DISTINCT json_object('med_list_codg', med_list_codg, 'item_name', item_name,
                                                       'kp_id', kp_id, 'insurance', insurance))) AS measured,
        json_object('payable_only_under', list(DISTINCT insurance ORDER BY insurance)) AS threshold,

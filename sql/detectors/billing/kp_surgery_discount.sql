@@ -37,7 +37,8 @@ grouped AS (
 ),
 judged AS (
   SELECT g.*, g.pric > pa.discount_ratio * g.full_price + pa.price_tolerance AS not_discounted,
-         max(CASE WHEN g.rank_in_group = 1 THEN g.med_list_codg END) OVER w AS main_code
+         max(CASE WHEN g.rank_in_group = 1 THEN g.med_list_codg END) OVER w AS main_code,
+         max(CASE WHEN g.rank_in_group = 1 THEN g.item_name END) OVER w AS main_name
   FROM grouped g JOIN params pa ON pa.admdvs = g.admdvs
   WHERE g.codes_in_group >= 2
   WINDOW w AS (PARTITION BY g.mdtrt_id, g.grp, g.d)
@@ -50,6 +51,7 @@ SELECT any_value(o.psn_no) AS psn_no, any_value(o.fixmedins_code) AS fixmedins_c
        o.mdtrt_id, NULL::VARCHAR AS setl_id,
        list(o.feedetl_sn ORDER BY o.feedetl_sn) AS feedetl_sn, any_value(o.admdvs) AS admdvs,
        json_object('groups', list(DISTINCT o.grp ORDER BY o.grp), 'main_codes', list(DISTINCT o.main_code ORDER BY o.main_code),
+                   'main_names', list(DISTINCT o.main_name ORDER BY o.main_name), 'dates', list(DISTINCT o.d ORDER BY o.d),
                    'secondary', list(json_object('feedetl_sn', o.feedetl_sn, 'med_list_codg', o.med_list_codg,
                                                  'item_name', o.item_name, 'pric', o.pric, 'full_price', o.full_price)
                                      ORDER BY o.feedetl_sn),

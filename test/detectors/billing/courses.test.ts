@@ -52,6 +52,10 @@ describe('kp_payment_course_limit', () => {
       threshold: { max_days: 14 },
     });
     expect(alerts[1]!.measured).toMatchObject({ days_used: 28 });
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '"奥扎格雷氨丁三醇注射用浓溶液"限支付 14 天，本疗程自 2026-03-01 起已用药 16 天；超出部分（第 15 天起）2 条明细，金额 180.00 元',
+      '"丁苯酞软胶囊"限支付 20 天，本疗程自 2026-03-02 起已用药 28 天；超出部分（第 21 天起）1 条明细，金额 546.00 元',
+    ]);
   });
 
   it('counts a course across the run window: history before the window is read (lookback)', async () => {
@@ -87,6 +91,7 @@ describe('kp_course_length', () => {
       measured: { span_days: 99, billed_days: 8, item_name: '手功能评定', course_start: '2026-01-05' },
       threshold: { max_days: 90, course_measure: 'span' },
     });
+    expect(alerts[1]!.explanation_zh).toBe('"手功能评定"限支付疗程 90 天，本疗程自 2026-01-05 起已持续 99 天（收费 8 天）；超出部分 1 条明细，金额 30.00 元');
   });
 
   it('a gap longer than course_gap_days starts a new course', async () => {
@@ -117,6 +122,7 @@ describe('kp_period_frequency', () => {
       measured: { count_in_period: 2, dates: ['2026-01-01', '2026-01-15'], item_name: '糖化血红蛋白测定' },
       threshold: { period_days: 15, period_max: 1 },
     });
+    expect(alerts[0]!.explanation_zh).toBe('"糖化血红蛋白测定"限 15 天内 1 次，15 天内收费 2 次（2026-01-01、2026-01-15）；超出部分金额 65.00 元');
   });
 });
 
@@ -137,5 +143,6 @@ describe('kp_daily_frequency', () => {
     await b.flush();
     const alerts = await detectOnce(store, 'kp_daily_frequency', { from: '2026-01-01', to: '2026-01-31' });
     expect(alerts.map(pick)).toEqual([{ mdtrt_id: 'V1', psn_no: 'P1', feedetl_sn: ['V1-2', 'V1-4'], amount_at_risk: 44 }]);
+    expect(alerts[0]!.explanation_zh).toBe('"住院诊查费"限每日 1 次，2026-01-05 收费 2 次；"心电监测"限每日 24 小时，2026-01-05 计费 26 小时；超出部分 2 条明细，金额 44.00 元');
   });
 });

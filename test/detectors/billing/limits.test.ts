@@ -59,6 +59,10 @@ describe('kp_sex_limit', () => {
       measured: { gend: '1', items: [{ med_list_codg: HYSTEROGRAPHY, item_name: '子宫造影', kp_id: 'sex_limit:service:4' }] },
       threshold: { limited_to_sex: ['2'] },
     });
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '参保人为女性，"阿帕他胺片"限男性使用；2026-01-06 收费 1 次，金额 71.00 元',
+      '参保人为男性，"子宫造影"限女性使用；2026-01-05 收费 1 次，金额 120.00 元',
+    ]);
   });
 });
 
@@ -83,6 +87,11 @@ describe('kp_child_limit', () => {
     ]);
     expect(alerts[0]!.measured).toMatchObject({ age_years: 18, items: [{ age_group: 'child', item_name: '儿童前牙树脂冠修复' }] });
     expect(alerts[0]!.threshold).toMatchObject({ child_max_age: 18 });
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '参保人收费时年龄 18 周岁，"儿童前牙树脂冠修复"限儿童（未满 18 周岁）使用；2026-01-05 收费 1 次，金额 300.00 元',
+      '参保人收费时年龄 61 周岁，"职业功能训练"限法定就业年龄（16 至未满 60 周岁）使用；2026-01-08 收费 1 次，金额 50.00 元',
+      '参保人收费时出生 35 天，"新生儿洗胃"限新生儿（出生 28 天内）使用；2026-01-05 收费 1 次，金额 40.00 元',
+    ]);
   });
 
   it('takes the children age limit from the config', async () => {
@@ -94,6 +103,7 @@ describe('kp_child_limit', () => {
     const config = { detectors: { kp_child_limit: { params: { child_max_age: 14 } } } };
     const alerts = await detectOnce(store, 'kp_child_limit', { ...JAN, config });
     expect(alerts.map(pick)).toEqual([{ mdtrt_id: 'V15', psn_no: 'AGE15', feedetl_sn: ['V15-1'], amount_at_risk: 300 }]);
+    expect(alerts[0]!.explanation_zh).toBe('参保人收费时年龄 15 周岁，"儿童前牙树脂冠修复"限儿童（未满 14 周岁）使用；2026-01-05 收费 1 次，金额 300.00 元');
   });
 });
 
@@ -114,6 +124,10 @@ describe('kp_insurance_type_limit', () => {
       { mdtrt_id: 'V-WI', psn_no: 'P1', feedetl_sn: ['V-WI-1'], amount_at_risk: 48.6 },
     ]);
     expect(alerts[0]!.threshold).toEqual({ payable_only_under: ['maternity'] });
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '"地诺前列酮栓"限生育保险支付（生育就医），本次普通住院（医疗类别 21）由基本医疗保险结算；2026-01-20 收费 1 次，金额 300.00 元',
+      '"疤痕止痒软化膏"限工伤保险支付，本次普通门诊（医疗类别 11）由基本医疗保险结算；2026-01-05 收费 1 次，金额 48.60 元',
+    ]);
   });
 });
 
@@ -133,6 +147,10 @@ describe('kp_institution_level_limit', () => {
       { mdtrt_id: 'V-NOFIRST', psn_no: 'P3', feedetl_sn: ['V-NOFIRST-1'], amount_at_risk: 200 },
     ]);
     expect(alerts[0]).toMatchObject({ fixmedins_code: 'L1', measured: { hosp_lv: '08', level_tier: 1 }, threshold: { min_level_tier: 2 } });
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '"艾迪注射液"限二级及以上医疗机构使用，本机构为一级（医院等级代码 08）；2026-01-05 收费 1 次，金额 240.00 元',
+      '"度拉糖肽注射液"首次处方须由二级及以上医疗机构开具，此前 365 天内未在达标机构开具，本机构为一级（医院等级代码 08）；2026-01-15 收费 1 次，金额 200.00 元',
+    ]);
   });
 });
 
@@ -155,6 +173,10 @@ describe('kp_care_setting_limit', () => {
     expect(alerts.map(pick)).toEqual([
       { mdtrt_id: 'V-ER', psn_no: 'P1', feedetl_sn: ['V-ER-2'], amount_at_risk: 150 },
       { mdtrt_id: 'V-OUT', psn_no: 'P1', feedetl_sn: ['V-OUT-1', 'V-OUT-2'], amount_at_risk: 550 },
+    ]);
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '"ω-3鱼油脂肪乳注射液"限住院患者使用，本次为急诊（医疗类别 13）；2026-01-06 收费 1 次，金额 150.00 元',
+      '"ω-3鱼油脂肪乳注射液"限住院患者使用，"安宫牛黄丸"限急诊或住院患者使用，本次为普通门诊（医疗类别 11）；2026-01-05 收费 2 次，金额 550.00 元', // by code: XB… < ZA…
     ]);
   });
 });

@@ -60,6 +60,7 @@ describe('kp_duplicate_charge', () => {
       { mdtrt_id: 'SAME-DAY', feedetl_sn: ['SAME-DAY-2'], amount_at_risk: 12 },
     ]);
     expect(alerts[1]!.measured).toEqual({
+      dates: ['2026-01-05'],
       included_lines: 1,
       main_lines: ['SAME-DAY-1'],
       pairs: [
@@ -74,6 +75,10 @@ describe('kp_duplicate_charge', () => {
         },
       ],
     });
+    expect(alerts.map((a) => a.explanation_zh)).toEqual([
+      '本次就诊已收取"肛周坏死性筋膜炎清创术"，其包含的"化脓性肛周大汗腺炎切开清创引流术"又在同一次就诊中单独收费；2026-01-17 收费 1 次，金额 300.00 元',
+      '本次就诊已收取"急诊监护费"，其包含的"急诊诊查费"又同日单独收费；2026-01-05 收费 1 次，金额 12.00 元',
+    ]);
   });
 
   it("window_mode 'same_day' checks every pair on the same calendar day", async () => {
@@ -104,6 +109,9 @@ describe('a stay spanning two run windows', () => {
     const feb = await detectOnce(store, 'kp_duplicate_charge', { from: '2026-02-01', to: '2026-02-28' });
     expect(feb.map(pick)).toEqual([{ mdtrt_id: 'STAY', feedetl_sn: ['STAY-2', 'STAY-5', 'STAY-6'], amount_at_risk: 324 }]);
     expect(feb[0]!.alert_id).toBe(jan[0]!.alert_id);
+    // The refreshed alert carries the refreshed sentence.
+    expect(feb[0]!.explanation_zh).toBe('本次就诊已收取"急诊监护费"，其包含的"急诊诊查费"又同日单独收费；已收取"肛周坏死性筋膜炎清创术"，' +
+      '其包含的"化脓性肛周大汗腺炎切开清创引流术"又在同一次就诊中单独收费；2026-01-30、2026-02-02、2026-02-03 收费 3 次，金额 324.00 元');
   });
 });
 
@@ -138,6 +146,8 @@ describe('kp_surgery_discount', () => {
       threshold: { discount_ratio: 0.5 },
     });
     expect(alerts[1]!.measured).toMatchObject({ overcharge_estimate: 360 });
+    expect(alerts[0]!.explanation_zh).toBe('2026-01-05 同一切口（胃肠手术组）施行"食管癌根治+结肠代食管术"及其他手术，第二及以后手术应按不超过全价的 50% 收费，' +
+      '"食管胃吻合口狭窄切开成形术"按单价 1200.00 元收费（全价 1200.00 元）；多收约 600.00 元，涉及金额 1200.00 元');
   });
 
   it('takes the full price from med_catalog: both operations at the catalogue price below the ceiling are flagged', async () => {

@@ -76,7 +76,7 @@ describe('fundwatch run / alerts / detectors / eval', () => {
     const config = join(t.dir, 'fundwatch.config.json');
     writeFileSync(config, JSON.stringify({ detectors: { card_stacking: { params: { min_persons: 8 }, regions: { '421000': { window_minutes: 1 } } } } }));
     const lines = (await cli(['detectors', '--config', config, '--json'])).out.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.find((d) => d.detector_id === 'card_stacking').params).toEqual({
+    expect(lines.find((d) => d.detector_id === 'card_stacking').params).toMatchObject({
       min_persons: { value: 8, unit: '人', default: 5, description_zh: expect.any(String) },
       window_minutes: { value: 2, unit: '分钟', default: 2, description_zh: expect.any(String), regions: { '421000': 1 } },
     });

@@ -105,9 +105,9 @@ describe('runDetection', () => {
     ]);
     expect(over[0].params_hash).toBe(base[0].params_hash);
     expect(over[1].params_hash).not.toBe(base[1].params_hash);
-    expect(over[1].threshold).toEqual({ die_date: '2026-01-10', grace_days: 3 });
+    expect(over[1].threshold).toMatchObject({ die_date: '2026-01-10', grace_days: 3 });
     const params = await t.store.all<{ psn_no: string; params: string }>('SELECT psn_no, params::VARCHAR AS params FROM alerts ORDER BY psn_no');
-    expect(params.map((r) => [r.psn_no, JSON.parse(r.params)])).toEqual([
+    expect(params.map((r) => [r.psn_no, JSON.parse(r.params)])).toMatchObject([
       ['P1', { grace_days: 0 }],
       ['P2', { grace_days: 3 }],
     ]);
