@@ -84,11 +84,11 @@ describe('owner process: <db>.owner.json and CLI forwarding', () => {
     expect((await cli(['restore', 'bk', '--db', restored], t.dir)).code).toBe(2); // exists, no --force
     const orig = await Store.open(db);
     try {
-      // The forwarded commands ran as the calling CLI user, inside the owner.
-      expect(await orig.all(`SELECT action, object_id, starts_with(actor, 'cli:') AS cli FROM audit_log WHERE action IN ('user_add', 'backup') ORDER BY "at"`)).toEqual([
-        { action: 'user_add', object_id: 'first', cli: true },
-        { action: 'user_add', object_id: 'second', cli: true },
-        { action: 'backup', object_id: join(t.dir, 'bk'), cli: true },
+      // Without credentials the commands (local or forwarded to the owner) ran as the local administrator.
+      expect(await orig.all(`SELECT action, object_id, actor FROM audit_log WHERE action IN ('user_add', 'backup') ORDER BY "at"`)).toEqual([
+        { action: 'user_add', object_id: 'first', actor: 'local-admin' },
+        { action: 'user_add', object_id: 'second', actor: 'local-admin' },
+        { action: 'backup', object_id: join(t.dir, 'bk'), actor: 'local-admin' },
       ]);
     } finally {
       orig.close();
