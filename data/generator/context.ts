@@ -35,8 +35,9 @@ export interface GenContext {
   deaths: { certno: string; day: number; source: string }[];
 }
 
+/** The region's providers of a kind (and tier) that planted scenarios may use: not those the legitimate background added. */
 export function providersOf(ctx: GenContext, admdvs: string, kind: Provider['kind'], tier?: number): Provider[] {
-  return ctx.providers.filter((p) => p.admdvs === admdvs && p.kind === kind && (tier === undefined || p.tier === tier));
+  return ctx.providers.filter((p) => !p.added && p.admdvs === admdvs && p.kind === kind && (tier === undefined || p.tier === tier));
 }
 
 /**

@@ -50,6 +50,18 @@ export const PROCEDURE_FOR_DX: Readonly<Record<string, string>> = {
   'D25.900': '68.4100',
   'O80.000': '73.5900',
 };
+/** Diagnoses of the legitimate background's patterns (data/generator/legit). */
+export const LEGIT_DX = {
+  esrd: 'N18.500', dialysis: 'Z49.101', chemo: 'Z51.100', lungCancer: 'C34.900', colonCancer: 'C18.900', rectalCancer: 'C20.x00',
+  breastCancer: 'C50.900', neonatalJaundice: 'P59.900', liveborn: 'Z38.000', firstPregnancy: 'Z34.000', pregnancy: 'Z34.800',
+  caesarean: 'O82.000', vaginalDelivery: 'O80.000', kneeBoth: 'M17.000', kneeOne: 'M17.101', ami: 'I21.900', strokeSequela: 'I69.300',
+  hPylori: 'B98.000', chronicGastritis: 'K29.500', sepsis: 'A41.900', respiratoryFailure: 'J96.000', prostatitis: 'N41.000',
+} as const;
+/** Procedures of the legitimate background (ICD-9-CM-3). */
+export const LEGIT_PROCEDURES = {
+  haemodialysis: '39.9500', chemotherapy: '99.2500', kneeReplacement: '81.5400', caesarean: '74.1x00', ecmo: '39.6500',
+  ventilation96h: '96.7201', phototherapy: '99.8300', cataract: '13.4100x001',
+} as const;
 /** Sex-specific procedures (for planted conflicts). */
 export const MALE_ONLY_PROCEDURE = '60.2902';
 export const FEMALE_ONLY_PROCEDURE = '68.4100';
@@ -73,13 +85,13 @@ export function codeNames(): { dx: Map<string, string>; proc: Map<string, string
   if (cache) return cache;
   const dx = readKv('diagnoses.csv');
   const proc = readKv('procedures.csv');
-  const allDx = [...OUTPATIENT_DX, ...CHRONIC_DX, ...INPATIENT_DX, ...SEX_DX.map((d) => d.code), ...PLAIN_SECONDARY, ...CC_SECONDARY, ...MCC_SECONDARY];
+  const allDx = [...ALL_CURATED_DX()];
   for (const c of allDx) if (!dx.has(c)) throw new Error(`diagnosis code ${c} missing from data/reference/generator/diagnoses.csv`);
-  for (const c of Object.values(PROCEDURE_FOR_DX)) if (!proc.has(c)) throw new Error(`procedure code ${c} missing from procedures.csv`);
+  for (const c of [...Object.values(PROCEDURE_FOR_DX), ...Object.values(LEGIT_PROCEDURES)]) if (!proc.has(c)) throw new Error(`procedure code ${c} missing from procedures.csv`);
   cache = { dx, proc };
   return cache;
 }
 
 export const ALL_CURATED_DX = (): string[] => [
-  ...new Set([...OUTPATIENT_DX, ...CHRONIC_DX, ...INPATIENT_DX, ...SEX_DX.map((d) => d.code), ...PLAIN_SECONDARY, ...CC_SECONDARY, ...MCC_SECONDARY]),
+  ...new Set([...OUTPATIENT_DX, ...CHRONIC_DX, ...INPATIENT_DX, ...SEX_DX.map((d) => d.code), ...PLAIN_SECONDARY, ...CC_SECONDARY, ...MCC_SECONDARY, ...Object.values(LEGIT_DX)]),
 ];

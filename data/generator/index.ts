@@ -5,6 +5,8 @@ import { buildCatalog, medCatalogRows } from './catalog.ts';
 import type { GenContext } from './context.ts';
 import { codeNames } from './diagnoses.ts';
 import { writeBackground } from './background.ts';
+import { writeLegitimateBackground } from './legit/index.ts';
+import { BackgroundTags } from './legit/tags.ts';
 import { plantAdmission } from './fraud/admission.ts';
 import { plantBilling } from './fraud/billing.ts';
 import { plantHighCost } from './fraud/highcost.ts';
@@ -36,6 +38,11 @@ export interface GenerateOptions {
   gbk?: boolean;
   /** YYYY-MM-DD, default 2026-01-01. */
   start?: string;
+  /**
+   * `realistic` (default): ordinary care with the complexity of real practice, every pattern tagged in
+   * `_truth/background.jsonl` (legit/). `plain`: the earlier background that breaks no rule detector.
+   */
+  background?: 'realistic' | 'plain';
   /** Progress lines (stderr); default none. */
   onProgress?: (message: string) => void;
 }
@@ -48,6 +55,9 @@ export interface GenerateSummary {
   format: 'csv' | 'parquet';
   encoding: 'utf8' | 'gb18030';
   rows: Record<TableName, number>;
+  background: 'realistic' | 'plain';
+  /** Instances and truth rows per legitimate pattern (`_truth/background.jsonl`); empty for the plain background. */
+  background_patterns: Record<string, { instances: number; rows: number }>;
   planted: Record<string, { alert: number; no_alert: number }>;
   /** Detectors whose positive case does not fit this window, with the reason (also `_truth/not_planted.json`). */
   not_planted: Record<string, string>;
@@ -60,6 +70,8 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   const { persons, days } = options;
   const start = options.start ?? '2026-01-01';
   const format = options.format ?? 'csv';
+  const background = options.background ?? 'realistic';
+  if (background !== 'realistic' && background !== 'plain') throw new Error(`background must be realistic or plain (got ${String(background)})`);
   const encoding = options.gbk ? 'gb18030' : 'utf8';
   if (options.gbk && format !== 'csv') throw new Error('--gbk applies to CSV output only (not with --format parquet)');
   if (!Number.isInteger(persons) || persons < 500) throw new Error(`--persons must be an integer ≥ 500 (got ${persons})`);
@@ -102,8 +114,14 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   }
   const upcoding = upcodingProfiles(ctx);
   const benford = benfordProfiles(ctx);
-  log(`生成背景就医数据 background care: ${persons} persons, ${days} days`);
-  await writeBackground(ctx, (done) => log(`  persons ${done}/${persons}, fee lines ${ctx.sink.feeLines}`));
+  log(`生成背景就医数据 background care (${background}): ${persons} persons, ${days} days`);
+  const progress = (done: number) => log(`  persons ${done}/${persons}, fee lines ${ctx.sink.feeLines}`);
+  // The legitimate background draws from its own stream (forked last), so population and providers match the plain one.
+  const tags = background === 'realistic' ? new BackgroundTags(out) : undefined;
+  if (tags) await writeLegitimateBackground(ctx, rng.fork('legit'), tags, persons, progress);
+  else await writeBackground(ctx, progress);
+  // Persons 1..backgroundPersons (psn_no suffix) are the background's; planted persons are reserved after them.
+  const backgroundPersons = ctx.people.length;
   log('植入欺诈场景 planting cases');
   await plantImpersonation(ctx);
   await plantPrescription(ctx);
@@ -129,12 +147,17 @@ export async function generateCity(options: GenerateOptions): Promise<GenerateSu
   }
   for (const i of medCatalogRows(cat)) writers.med_catalog.row([i.code, i.name, i.list_type, i.ceiling !== undefined ? yuan(i.ceiling) : '', i.maxDays ?? '', i.ingredient ?? '']);
   for (const w of Object.values(writers)) await w.close();
+  await tags?.close();
   truth.write(out);
+  writeFileSync(join(out, '_truth', 'city.json'), JSON.stringify({ persons: writers.psn_info.rows, background_persons: backgroundPersons, days, start, seed: options.seed, background }, null, 2) + '\n');
   const rows = Object.fromEntries(Object.entries(writers).map(([t, w]) => [t, w.rows])) as Record<TableName, number>;
   if (format === 'parquet') {
     log('转换为 Parquet converting to Parquet');
     await toParquet(out, Object.keys(COLUMNS));
   }
   writeFileSync(join(out, '_SUCCESS'), '');
-  return { out, seed: options.seed, start, days, format, encoding, rows, planted: truth.counts(), not_planted: truth.notPlanted, seconds: (Date.now() - t0) / 1000 };
+  return {
+    out, seed: options.seed, start, days, format, encoding, rows, background, background_patterns: tags?.counts ?? {},
+    planted: truth.counts(), not_planted: truth.notPlanted, seconds: (Date.now() - t0) / 1000,
+  };
 }

@@ -88,12 +88,13 @@ export function splitSettlement(person: Person, tier: number, medType: string, l
     if (employee) hifob = extra;
     else hifmi = extra;
   } else {
-    const ratio = medType === '41' ? (employee ? 0 : 0.5) : medType === '140104' ? 0.65 : employee ? 0.6 : 0.5;
-    const cap = (medType === '140104' ? 800000 : employee ? 500000 : 300000) - py.outpatientPooled;
+    // 门诊特病 (140201: dialysis, cancer treatment, negotiated drugs) is paid like a stay, with a high annual cap.
+    const ratio = medType === '41' ? (employee ? 0 : 0.5) : medType === '140104' ? 0.65 : medType === '140201' ? (employee ? 0.85 : 0.7) : employee ? 0.6 : 0.5;
+    const cap = (medType === '140104' ? 800000 : medType === '140201' ? 15000000 : employee ? 500000 : 300000) - py.outpatientPooled;
     hifp = Math.min(Math.round(inscp * ratio), Math.max(0, cap));
     next.outpatientPooled += hifp;
   }
-  if (person.aid_category && (inpatient || medType === '140104')) {
+  if (person.aid_category && (inpatient || medType === '140104' || medType === '140201')) {
     const remaining = inscp - hifp - hifmi - hifob;
     maf = Math.min(Math.round(remaining * ASSIST_RATE[person.aid_category]!), Math.max(0, 3000000 - py.mafPaid));
     next.mafPaid += maf;

@@ -28,6 +28,8 @@ export interface Person {
   reserved: boolean;
   /** Day index of death (background deaths), or -1. */
   deathDay: number;
+  /** Born inside the window (a newborn of the legitimate background): day index of birth; no care before it. */
+  birthDay?: number;
 }
 
 const AID_MIX: [AidCategory, number][] = [

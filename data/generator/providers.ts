@@ -34,6 +34,15 @@ export interface Provider {
   lat: number;
   lon: number;
   physicians: Physician[];
+  /**
+   * Set on the providers only the legitimate background adds (legit/providers.ts): specialist hospitals, a clinic
+   * opening and a pharmacy joining outpatient pooling inside the window. Planted scenarios never use them.
+   */
+  added?: 'children' | 'oncology' | 'new_clinic' | 'pooling_pharmacy';
+  /** Day index from which an added provider settles at all (新增定点). */
+  openDay?: number;
+  /** Day index from which an added pharmacy settles residents' pooled outpatient purchases (纳入门诊统筹). */
+  poolingDay?: number;
 }
 
 const DEPTS_BY_TIER: Record<number, string[]> = {
@@ -45,8 +54,7 @@ const DEPTS_BY_TIER: Record<number, string[]> = {
 const DOCTOR_SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐';
 const DOCTOR_GIVEN = '建华志强晓明丽娟文斌海燕国庆春梅永红玉兰';
 
-function physicians(rng: Rng, admdvs: string, seq: { n: number }, tier: number, count: number): Physician[] {
-  const depts = DEPTS_BY_TIER[tier]!;
+export function physicians(rng: Rng, admdvs: string, seq: { n: number }, tier: number, count: number, depts = DEPTS_BY_TIER[tier]!): Physician[] {
   const out: Physician[] = [];
   for (let i = 0; i < count; i++) {
     seq.n++;

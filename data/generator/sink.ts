@@ -18,15 +18,17 @@ export interface FeeSpec {
   dr: Physician;
   /** Days of supply (drugs). */
   days?: number;
-  /** Explicit traceability codes (planted re-sales); otherwise fresh codes, one per box, for drugs. */
+  /** Explicit traceability codes (planted re-sales, unit-dose sales of one box); otherwise fresh codes, one per box, for drugs. */
   trace?: string[];
+  /** Single dose as written (sin_dos_dscr), when it differs from the catalogue's (a changed dose). */
+  dose?: string;
 }
 
 /** One visit or stay with one settlement. */
 export interface VisitSpec {
   person: Person;
   provider: Provider;
-  medType: '11' | '13' | '140104' | '21' | '28' | '41';
+  medType: '11' | '13' | '140104' | '140201' | '21' | '28' | '41';
   beginDay: number;
   beginMin: number;
   endDay: number;
@@ -146,7 +148,7 @@ export class ClaimSink {
         sn, mdtrt_id, setl_id, p.psn_no, v.provider.code, stamp(this.cal, l.day, l.minute),
         l.item.code, l.item.name, l.item.list_type, l.item.chrgitm, l.cnt, yuan(price), yuan(Math.round(l.cnt * price)),
         l.item.ceiling !== undefined ? yuan(l.item.ceiling) : '', l.item.lv, l.dr.code, l.dr.name, l.dr.dept,
-        l.item.kind === 'drug' ? (l.days ?? 1) : '', l.item.dose ?? '', l.item.freq ?? '', trace.join(','),
+        l.item.kind === 'drug' ? (l.days ?? 1) : '', l.dose ?? l.item.dose ?? '', l.item.freq ?? '', trace.join(','),
       ];
       this.w.fee_list_d.row(row);
       lineRows.push(row);

@@ -1,4 +1,5 @@
 import type { GenContext } from '../context.ts';
+import { providersOf } from '../context.ts';
 import { item } from '../catalog.ts';
 import { distanceKm } from '../providers.ts';
 import { inpatientStay, outpatientVisit } from '../visits.ts';
@@ -52,7 +53,7 @@ export async function plantImpersonation(ctx: GenContext): Promise<void> {
     await emit(ctx, inpatientStay(ctx, u, hospital(ctx, r, 2, k + 1), u0, { los: 8 }));
     const op = await emit(ctx, outpatientVisit(ctx, u, clinic(ctx, r, k + 2), u0 + 4, '11'));
     truth.add('outpatient_during_inpatient', F, 'person', 'alert', '住院期间门诊结算', { psn_no: u.psn_no, mdtrt_id: op.mdtrt_id }, '住院期间在其他机构发生门诊结算');
-    const ph = await emit(ctx, outpatientVisit(ctx, u, ctx.providers.find((x) => x.kind === 'pharmacy' && x.admdvs === r)!, u0 + 5, '41', 'J06.900'));
+    const ph = await emit(ctx, outpatientVisit(ctx, u, providersOf(ctx, r, 'pharmacy')[0]!, u0 + 5, '41', 'J06.900'));
     truth.add('outpatient_during_inpatient', F, 'person', 'alert', '住院期间药店购药', { psn_no: u.psn_no, mdtrt_id: ph.mdtrt_id }, '住院期间在药店医保购药');
     const after8 = await emit(ctx, outpatientVisit(ctx, u, clinic(ctx, r, k + 2), u0 + 9, '11'));
     truth.add('outpatient_during_inpatient', F, 'person', 'no_alert', '出院次日复诊', { psn_no: u.psn_no, mdtrt_id: after8.mdtrt_id }, '出院后次日门诊复诊，不在住院期间');
@@ -70,7 +71,7 @@ export async function plantImpersonation(ctx: GenContext): Promise<void> {
     truth.add('impossible_travel', F, 'person', 'alert', '同日异地就医', { psn_no: v.psn_no, mdtrt_id: e2.mdtrt_id }, `同日相隔约${Math.round(distanceKm(h1, h2))}公里的两家医院，50分钟内先后结算`);
     const w = adult(ctx, r);
     const c1 = clinic(ctx, r, 0);
-    const c2 = [...ctx.providers].filter((x) => x.admdvs === r && x.kind === 'hospital' && x.tier === 3)[0]!;
+    const c2 = providersOf(ctx, r, 'hospital', 3)[0]!;
     const wd = workday(ctx, 0, D);
     await emit(ctx, atTime(outpatientVisit(ctx, w, c1, wd, '11'), 8 * 60, 20));
     const we = await emit(ctx, atTime(outpatientVisit(ctx, w, c2, wd, '11'), 14 * 60, 30));

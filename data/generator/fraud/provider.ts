@@ -7,7 +7,7 @@ import { adult, emit, hospital, Pool, regionCode, workday } from './common.ts';
 const F = 'provider_pattern';
 
 function clinicsAll(ctx: GenContext): Provider[] {
-  return ctx.providers.filter((p) => p.kind === 'clinic');
+  return ctx.providers.filter((p) => p.kind === 'clinic' && !p.added);
 }
 
 /** Benford: chosen clinics bill made-up round amounts; call before the background. */

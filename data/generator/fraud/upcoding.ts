@@ -9,7 +9,7 @@ const F = 'upcoding';
 
 /** Chooses the planted providers and sets their profiles; call before writing the background. */
 export function upcodingProfiles(ctx: GenContext): { mcc: string[]; mccOk: string; top: string[]; topOk: string; cost: string[]; costOk: string } {
-  const tier1 = ctx.providers.filter((p) => p.kind === 'hospital' && p.tier === 1);
+  const tier1 = ctx.providers.filter((p) => p.kind === 'hospital' && p.tier === 1 && !p.added);
   const n = Math.min(ctx.casesPerDetector, Math.floor(tier1.length / 5));
   const pick = (offset: number, count: number) => Array.from({ length: count }, (_, i) => tier1[(offset + i * 5) % tier1.length]!.code);
   const mcc = pick(0, n);
@@ -33,7 +33,7 @@ export async function plantUpcoding(ctx: GenContext, chosen: ReturnType<typeof u
   const D = cal.days;
   const byCode = new Map(ctx.providers.map((p) => [p.code, p]));
   // Volume so the shares are measurable even in small cities: stays (MCC/CC, J18 cost) and consults (tiers) at every township hospital.
-  for (const prov of ctx.providers.filter((p) => p.kind === 'hospital' && p.tier === 1)) {
+  for (const prov of ctx.providers.filter((p) => p.kind === 'hospital' && p.tier === 1 && !p.added)) {
     // 30 stays, so that even a 60-day city gives every township hospital the 30 stays mcc_cc_share needs.
     const pool = new Pool(ctx, prov.admdvs, 40);
     for (let i = 0; i < 30; i++) {

@@ -1,7 +1,7 @@
 import { item } from '../catalog.ts';
 import { dateOf } from '../calendar.ts';
 import type { GenContext } from '../context.ts';
-import { reservePerson } from '../context.ts';
+import { providersOf, reservePerson } from '../context.ts';
 import type { Person } from '../population.ts';
 import type { Provider } from '../providers.ts';
 import { AID_THRESHOLD, GENERAL_THRESHOLD, SINGLE_STAY_AID } from '../sink.ts';
@@ -26,7 +26,7 @@ class Slots {
   next(admdvs: string): { prov: Provider; first: number } {
     const n = this.used.get(admdvs) ?? 0;
     this.used.set(admdvs, n + 1);
-    const tier3 = this.ctx.providers.filter((p) => p.admdvs === admdvs && p.kind === 'hospital' && p.tier === 3);
+    const tier3 = providersOf(this.ctx, admdvs, 'hospital', 3);
     const wrap = Math.floor(n / OFFSETS);
     const prov = wrap < tier3.length ? tier3[wrap]! : hospital(this.ctx, admdvs, 2, wrap - tier3.length);
     return { prov, first: 2 + (n % OFFSETS) };
