@@ -35,6 +35,31 @@ const TRUTH_SPEC = JSON.stringify([
 ]);
 
 /**
+ * Creates the temp tables `eval_truth` (the rows) and `eval_match` (case_id, detector_id, expect, alert_id): an alert
+ * matches a truth row when the detector ids are equal and every non-null key of the row equals the alert's (`month` =
+ * the alert's activity month). Withdrawn alerts never match. Call inside `store.exclusive`.
+ */
+export async function matchTruth(store: Store, rows: TruthRow[]): Promise<void> {
+  const cols = ['case_id', 'detector_id', 'expect', 'psn_no', 'fixmedins_code', 'bilg_dr_codg', 'mdtrt_id', 'setl_id', 'month'] as const;
+  const data = rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c]])));
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE eval_truth AS
+     SELECT unnest(json_transform($1::JSON, '${TRUTH_SPEC}'), recursive := true)`,
+    [JSON.stringify(data)],
+  );
+  await store.run(`CREATE OR REPLACE TEMP TABLE eval_match AS
+    SELECT t.case_id, t.detector_id, t.expect, a.alert_id
+    FROM eval_truth t JOIN alerts a
+      ON a.detector_id = t.detector_id AND a.status <> 'withdrawn'
+     AND (t.psn_no IS NULL OR t.psn_no = a.psn_no)
+     AND (t.fixmedins_code IS NULL OR t.fixmedins_code = a.fixmedins_code)
+     AND (t.bilg_dr_codg IS NULL OR t.bilg_dr_codg = a.bilg_dr_codg)
+     AND (t.mdtrt_id IS NULL OR t.mdtrt_id = a.mdtrt_id)
+     AND (t.setl_id IS NULL OR t.setl_id = a.setl_id)
+     AND (t.month IS NULL OR t.month = strftime(a.activity_date, '%Y-%m'))`);
+}
+
+/**
  * Recall and precision per detector against the generator's ground truth. An alert matches a truth row when the
  * detector ids are equal and every non-null key of the truth row (psn_no, fixmedins_code, bilg_dr_codg, mdtrt_id,
  * setl_id; month = the alert's activity month) equals the alert's. Recall = planted cases matched / planted;
@@ -47,25 +72,9 @@ export async function evaluateDetectors(store: Store, truth: TruthRow[]): Promis
   const not_detectors: Record<string, number> = {};
   for (const r of truth) if (!ids.has(r.detector_id)) not_detectors[r.detector_id] = (not_detectors[r.detector_id] ?? 0) + 1;
   const rows = truth.filter((r) => ids.has(r.detector_id));
-  const cols = ['case_id', 'detector_id', 'expect', 'psn_no', 'fixmedins_code', 'bilg_dr_codg', 'mdtrt_id', 'setl_id', 'month'] as const;
-  const data = rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c]])));
 
   return store.exclusive(async () => {
-    await store.run(
-      `CREATE OR REPLACE TEMP TABLE eval_truth AS
-       SELECT unnest(json_transform($1::JSON, '${TRUTH_SPEC}'), recursive := true)`,
-      [JSON.stringify(data)],
-    );
-    await store.run(`CREATE OR REPLACE TEMP TABLE eval_match AS
-      SELECT t.case_id, t.detector_id, t.expect, a.alert_id
-      FROM eval_truth t JOIN alerts a
-        ON a.detector_id = t.detector_id AND a.status <> 'withdrawn'
-       AND (t.psn_no IS NULL OR t.psn_no = a.psn_no)
-       AND (t.fixmedins_code IS NULL OR t.fixmedins_code = a.fixmedins_code)
-       AND (t.bilg_dr_codg IS NULL OR t.bilg_dr_codg = a.bilg_dr_codg)
-       AND (t.mdtrt_id IS NULL OR t.mdtrt_id = a.mdtrt_id)
-       AND (t.setl_id IS NULL OR t.setl_id = a.setl_id)
-       AND (t.month IS NULL OR t.month = strftime(a.activity_date, '%Y-%m'))`);
+    await matchTruth(store, rows);
     const perTruth = await store.all<{ detector_id: string; expect: string; n: number; matched: number; unmatched_ids: string[]; matched_ids: string[] }>(
       `SELECT t.detector_id, t.expect, count(*)::INTEGER AS n,
               count(*) FILTER (WHERE m.case_id IS NOT NULL)::INTEGER AS matched,

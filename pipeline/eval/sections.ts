@@ -3,6 +3,7 @@ import { evaluateDetectors, type DetectorsEvalResult } from './detectors.ts';
 import type { TruthRow } from './truth.ts';
 import { rankingSection } from './ranking.ts';
 import { earlyWarningTable, evaluateEarlyWarning, type WarningEvalResult } from './warning.ts';
+import { evaluateFalseAlerts, falseAlertsTable, type FalseAlertsResult } from './false-alerts.ts';
 
 /**
  * `fundwatch eval` is a list of sections, each computing one part of the report from the store and the truth
@@ -12,7 +13,8 @@ import { earlyWarningTable, evaluateEarlyWarning, type WarningEvalResult } from 
 export interface EvalSection<R = unknown> {
   name: string;
   title_zh: string;
-  run: (store: Store, truth: TruthRow[]) => Promise<R>;
+  /** `truthFile`: the truth file read (sections may read the generator's other `_truth/` files beside it). */
+  run: (store: Store, truth: TruthRow[], truthFile: string) => Promise<R>;
   table: (result: R) => string[];
 }
 
@@ -43,7 +45,16 @@ export const earlyWarningSection: EvalSection<WarningEvalResult> = {
   table: earlyWarningTable,
 };
 
-export const EVAL_SECTIONS: EvalSection[] = [detectorsSection as EvalSection, rankingSection as EvalSection, earlyWarningSection as EvalSection];
+export const falseAlertsSection: EvalSection<FalseAlertsResult> = {
+  name: 'false_alerts',
+  title_zh: '误报率：每万人每120天误报数、误报原因、按类别召回率、触发的相似对照 (false alerts per 10,000 persons per 120 days, their causes, recall by family, look-alikes that fired)',
+  run: evaluateFalseAlerts,
+  table: falseAlertsTable,
+};
+
+export const EVAL_SECTIONS: EvalSection[] = [
+  detectorsSection as EvalSection, falseAlertsSection as EvalSection, rankingSection as EvalSection, earlyWarningSection as EvalSection,
+];
 
 export interface EvalReport {
   truth: string;
@@ -55,7 +66,7 @@ export async function runEval(store: Store, truthFile: string, truth: TruthRow[]
   const report: EvalReport = { truth: truthFile, truth_rows: truth.length };
   const text: string[] = [`真值 truth: ${truthFile} (${truth.length} 行 rows)`];
   for (const s of sections) {
-    const result = await s.run(store, truth);
+    const result = await s.run(store, truth, truthFile);
     report[s.name] = result;
     text.push('', `== ${s.title_zh} ==`, ...s.table(result));
   }
