@@ -1,4 +1,4 @@
-import { configSection, type FundwatchConfig } from '../pipeline/config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../pipeline/config.ts';
 
 /** Section `server` of fundwatch.config.json. */
 export interface ServerConfig {
@@ -25,17 +25,20 @@ export const SERVER_DEFAULTS: ServerConfig = {
   login_attempts_per_address: 100,
 };
 
+const count = (d: number, max: number) => ({ type: 'integer', minimum: 1, maximum: max, default: d });
+
+export const SERVER_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    sla_days: count(SERVER_DEFAULTS.sla_days, 365),
+    cookie_secure: { oneOf: [{ type: 'boolean' }, { const: 'auto' }], default: SERVER_DEFAULTS.cookie_secure },
+    trust_proxy: { type: 'boolean', default: SERVER_DEFAULTS.trust_proxy },
+    allowed_origins: { type: 'array', items: { type: 'string', pattern: '^https?://[^/\\s]+$' }, default: [] },
+    login_failures_per_account: count(SERVER_DEFAULTS.login_failures_per_account, 1000),
+    login_attempts_per_address: count(SERVER_DEFAULTS.login_attempts_per_address, 100_000),
+  },
+};
+
 export function serverConfig(config: FundwatchConfig): ServerConfig {
-  const s = configSection<ServerConfig>(config, 'server');
-  const out: ServerConfig = { ...SERVER_DEFAULTS, ...s };
-  const bad = (key: string, what: string) => new Error(`配置项 server.${key} 无效 (invalid server.${key}: ${what})`);
-  for (const k of ['sla_days', 'login_failures_per_account', 'login_attempts_per_address'] as const) {
-    if (!Number.isInteger(out[k]) || out[k] < 1 || out[k] > 100_000) throw bad(k, 'a whole number from 1');
-  }
-  if (out.cookie_secure !== 'auto' && typeof out.cookie_secure !== 'boolean') throw bad('cookie_secure', 'true, false or "auto"');
-  if (typeof out.trust_proxy !== 'boolean') throw bad('trust_proxy', 'true or false');
-  if (!Array.isArray(out.allowed_origins) || out.allowed_origins.some((o) => typeof o !== 'string' || !/^https?:\/\/[^/\s]+$/.test(o))) {
-    throw bad('allowed_origins', 'a list of origins like "https://fundwatch.example.gov.cn"');
-  }
-  return out;
+  return checkSection<ServerConfig>(config, 'server', SERVER_SCHEMA);
 }

@@ -15,6 +15,8 @@ import { buildServer } from './server.ts';
 import { shanghaiIso } from '../pipeline/detect/engine.ts';
 import { EvidenceRefresher } from './evidence-refresher.ts';
 import { removeStaleIngestDirs } from '../pipeline/ingest/work-dir.ts';
+import { validateConfig } from '../pipeline/config-schema.ts';
+import { SERVER_SCHEMA } from './server-config.ts';
 
 export interface OwnerServer {
   app: FastifyInstance;
@@ -41,6 +43,7 @@ export async function startOwnerServer(opts: {
   log?: (msg: string) => void;
 }): Promise<OwnerServer> {
   const { store, config } = opts;
+  await validateConfig(config, { server: SERVER_SCHEMA });
   const log = opts.log ?? (() => undefined);
   const redis = redisSettings(config);
   const nightly = nightlyConfig(config);

@@ -12,7 +12,7 @@ import type { Store } from '../../pipeline/store/store.ts';
 import { assignCase, closeCase, commentCase, decideCase, requestExpertReview, startReview } from '../../pipeline/cases/lifecycle.ts';
 import { casesConfig } from '../../pipeline/cases/config.ts';
 import { completeCaseJob, releaseCase, renewCaseLock, takeNextCase } from '../../pipeline/queue/inspector.ts';
-import { configSection } from '../../pipeline/config.ts';
+import { serverConfig } from '../server-config.ts';
 import { slaClock } from '../sla.ts';
 
 /** Allow-listed sort columns: the only identifiers that ever reach ORDER BY. */
@@ -42,8 +42,7 @@ interface CaseQuery {
 const TRANSITIONS = ['review', 'expert', 'decide', 'close', 'assign', 'release', 'renew'] as const;
 
 export function slaDays(deps: ServerDeps): number {
-  const v = configSection<{ sla_days: number }>(deps.config, 'server').sla_days;
-  return typeof v === 'number' && v > 0 ? v : 10;
+  return serverConfig(deps.config).sla_days;
 }
 
 export function registerCaseRoutes(app: FastifyInstance, deps: AppDeps): void {

@@ -1,4 +1,4 @@
-import { configSection, type FundwatchConfig } from '../config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 
 /** Config section `cases`. */
 export interface CasesConfig {
@@ -19,13 +19,16 @@ export const CASES_DEFAULTS: CasesConfig = {
   stalled_check_seconds: 60,
 };
 
+export const CASES_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    four_eyes_amount: { type: 'number', minimum: 0, maximum: 1e9, default: CASES_DEFAULTS.four_eyes_amount },
+    appeal_days: { type: 'integer', minimum: 1, maximum: 365, default: CASES_DEFAULTS.appeal_days },
+    review_lock_minutes: { type: 'number', exclusiveMinimum: 0, maximum: 7 * 24 * 60, default: CASES_DEFAULTS.review_lock_minutes },
+    stalled_check_seconds: { type: 'number', exclusiveMinimum: 0, maximum: 3600, default: CASES_DEFAULTS.stalled_check_seconds },
+  },
+};
+
 export function casesConfig(config: FundwatchConfig = {}): CasesConfig {
-  const s = configSection<CasesConfig>(config, 'cases');
-  const out = { ...CASES_DEFAULTS, ...s };
-  for (const [k, v] of Object.entries(out)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new Error(`配置项 cases.${k} 必须是非负数 (config cases.${k} must be a non-negative number), got ${JSON.stringify(v)}`);
-    }
-  }
-  return out;
+  return checkSection<CasesConfig>(config, 'cases', CASES_SCHEMA);
 }

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { UsageError, cliInvocation, commandPath, reportError } from './context.ts';
+import { UsageError, cliContext, cliInvocation, commandPath, reportError } from './context.ts';
+import { validateConfig } from '../config-schema.ts';
+import { SERVER_SCHEMA } from '../../api/server-config.ts';
 import { requireCommand } from '../access/policy.ts';
 import { forwardIfOwner } from '../owner/forward.ts';
 
@@ -20,9 +22,12 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .exitOverride();
   // A command forwarded to the owner runs as the user the owner authenticated: the policy decides before it starts
   // (a local command is checked once it has opened the store and signed its user in — context.ts withCliStore).
-  program.hook('preAction', (_root, action) => {
+  program.hook('preAction', async (_root, action) => {
     const who = cliInvocation.getStore()?.principal;
     if (who) requireCommand(who, commandPath(action));
+    // The whole config file is checked once, before any command uses a section of it.
+    const ctx = cliContext(action);
+    if (ctx.configPath) await validateConfig(ctx.config(), { server: SERVER_SCHEMA });
   });
   const dir = fileURLToPath(new URL('./commands/', import.meta.url));
   const all = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();

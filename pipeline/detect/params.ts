@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { configSection, type FundwatchConfig } from '../config.ts';
+import { checkSection, configSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 import type { Detector } from '../../detectors/types.ts';
 import type { Store } from '../store/store.ts';
 
@@ -21,46 +21,43 @@ export interface DetectorConfig {
   shadowUntil: string | null;
 }
 
-const CONFIG_KEYS = ['params', 'regions', 'enabled', 'shadow', 'shadow_until'];
+/** One parameter's schema: its type and, for numbers, its bounds (ParamSpec min/max). */
+function paramSchema(spec: Detector['params'][string]): JsonSchema {
+  if (typeof spec.default !== 'number') return { type: typeof spec.default };
+  return { type: 'number', ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.max !== undefined ? { maximum: spec.max } : {}) };
+}
 
-/** Reads and checks the config for one detector; unknown parameters and wrong types are errors naming the path. */
+const schemas = new WeakMap<Detector, JsonSchema>();
+
+/** The schema of `detectors.<id>`: its parameters with types and bounds, per-region overrides, enabled, shadow. */
+export function detectorSchema(d: Detector): JsonSchema {
+  const known = schemas.get(d);
+  if (known) return known;
+  const values = { type: 'object', additionalProperties: false, properties: Object.fromEntries(Object.entries(d.params).map(([k, spec]) => [k, paramSchema(spec)])) };
+  const schema: JsonSchema = {
+    type: 'object', additionalProperties: false,
+    properties: {
+      params: values,
+      regions: { type: 'object', propertyNames: { pattern: '^[0-9]{6}$' }, additionalProperties: values },
+      enabled: { type: 'boolean' },
+      shadow: { type: 'boolean' },
+      shadow_until: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' },
+    },
+    not: { required: ['shadow', 'shadow_until'], errorMessage: 'shadow 与 shadow_until 只能用其一 (use either shadow or shadow_until)' },
+  };
+  schemas.set(d, schema);
+  return schema;
+}
+
+/** Reads and checks the config for one detector against its schema; an error names the offending key. */
 export function detectorConfig(config: FundwatchConfig | undefined, d: Detector): DetectorConfig {
   const section = configSection<Record<string, unknown>>(config ?? {}, 'detectors');
-  const raw = section[d.id];
-  const out: DetectorConfig = { params: {}, regions: {}, enabled: true, shadow: false, shadowUntil: null };
-  if (raw === undefined) return out;
-  const where = `detectors.${d.id}`;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`配置项 ${where} 必须是对象 (must be an object)`);
-  const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) {
-    if (!CONFIG_KEYS.includes(key)) throw new Error(`配置项 ${where}.${key} 无法识别 (unknown key; expected ${CONFIG_KEYS.join(', ')})`);
+  const r = checkSection<{ params?: Record<string, Value>; regions?: Record<string, Record<string, Value>>; enabled?: boolean; shadow?: boolean; shadow_until?: string }>(
+    { [`detectors.${d.id}`]: section[d.id] ?? {} }, `detectors.${d.id}`, detectorSchema(d));
+  if (r.shadow_until !== undefined && !isDay(r.shadow_until)) {
+    throw new Error(`配置项 detectors.${d.id}.shadow_until 必须是 YYYY-MM-DD 格式的日期 (got ${JSON.stringify(r.shadow_until)})`);
   }
-  if (r.enabled !== undefined) {
-    if (typeof r.enabled !== 'boolean') throw new Error(`配置项 ${where}.enabled 必须是 true/false`);
-    out.enabled = r.enabled;
-  }
-  if (r.shadow !== undefined && r.shadow_until !== undefined) {
-    throw new Error(`配置项 ${where}: shadow 与 shadow_until 只能用其一 (use either shadow or shadow_until)`);
-  }
-  if (r.shadow !== undefined) {
-    if (typeof r.shadow !== 'boolean') throw new Error(`配置项 ${where}.shadow 必须是 true/false`);
-    out.shadow = r.shadow;
-  }
-  if (r.shadow_until !== undefined) {
-    if (typeof r.shadow_until !== 'string' || !isDay(r.shadow_until)) {
-      throw new Error(`配置项 ${where}.shadow_until 必须是 YYYY-MM-DD 格式的日期 (got ${JSON.stringify(r.shadow_until)})`);
-    }
-    out.shadowUntil = r.shadow_until;
-  }
-  out.params = checkValues(d, r.params, `${where}.params`);
-  if (r.regions !== undefined) {
-    if (!r.regions || typeof r.regions !== 'object' || Array.isArray(r.regions)) throw new Error(`配置项 ${where}.regions 必须是对象 (must be an object)`);
-    for (const [admdvs, values] of Object.entries(r.regions as Record<string, unknown>)) {
-      if (!/^\d{6}$/.test(admdvs)) throw new Error(`配置项 ${where}.regions.${admdvs}: 区划代码应为 6 位数字 (region must be a 6-digit admdvs)`);
-      out.regions[admdvs] = checkValues(d, values, `${where}.regions.${admdvs}`);
-    }
-  }
-  return out;
+  return { params: r.params ?? {}, regions: r.regions ?? {}, enabled: r.enabled ?? true, shadow: r.shadow ?? false, shadowUntil: r.shadow_until ?? null };
 }
 
 /** Is the detector in shadow on `day` (YYYY-MM-DD)? */
@@ -79,20 +76,11 @@ function isDay(s: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === s;
 }
 
-/** Checks parameter values against the detector's specs (unknown name, wrong type → an error naming `where.name`). */
+/** Trial parameter values (backtest) checked against the detector's schema; an error names `where.name`. */
 export function checkValues(d: Detector, raw: unknown, where: string): Record<string, Value> {
   if (raw === undefined) return {};
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`配置项 ${where} 必须是对象 (must be an object)`);
-  const out: Record<string, Value> = {};
-  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-    const spec = d.params[name];
-    if (!spec) throw new Error(`配置项 ${where}.${name}: 检测规则 ${d.id} 没有此参数 (unknown parameter; known: ${Object.keys(d.params).join(', ') || 'none'})`);
-    if (typeof value !== typeof spec.default || (typeof value === 'number' && !Number.isFinite(value))) {
-      throw new Error(`配置项 ${where}.${name}: 应为 ${typeof spec.default} (expected a ${typeof spec.default}, got ${JSON.stringify(value)})`);
-    }
-    out[name] = value as Value;
-  }
-  return out;
+  const params = (detectorSchema(d).properties as Record<string, JsonSchema>).params;
+  return checkSection<Record<string, Value>>({ [where]: raw }, where, params);
 }
 
 export function defaultParams(d: Detector): Record<string, Value> {

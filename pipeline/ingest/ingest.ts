@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { CONTRACT_TABLES, TABLES_WITH_PARENTS, type ContractTableName } from '../contract.ts';
-import type { FundwatchConfig } from '../config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { CERTNO_MACRO, checkTable } from './checks.ts';
 import { IngestError, sqlString } from './errors.ts';
@@ -55,9 +55,13 @@ export interface IngestOptions {
   failAfterFirstTable?: boolean;
 }
 
+export const INGEST_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: { mapping: { type: 'string', minLength: 1 }, amount_tolerance: { type: 'number', minimum: 0, maximum: 100 } },
+};
+
 function ingestSection(config: FundwatchConfig | undefined): { mapping?: string; amount_tolerance?: number } {
-  const s = config?.ingest;
-  return s && typeof s === 'object' && !Array.isArray(s) ? (s as { mapping?: string; amount_tolerance?: number }) : {};
+  return checkSection(config ?? {}, 'ingest', INGEST_SCHEMA);
 }
 
 function resolveMapping(opts: IngestOptions): MappingProfile {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { configSection, type FundwatchConfig } from '../config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 
 /** Config section `nightly`. */
 export interface NightlyConfig {
@@ -28,14 +28,22 @@ export const NIGHTLY_DEFAULTS: NightlyConfig = {
   max_attempts: 3,
 };
 
+const text = (d: string) => ({ type: 'string', minLength: 1, maxLength: 1000, default: d });
+
+export const NIGHTLY_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    cron: text(NIGHTLY_DEFAULTS.cron),
+    tz: text(NIGHTLY_DEFAULTS.tz),
+    inbox: text(NIGHTLY_DEFAULTS.inbox),
+    report_dir: text(NIGHTLY_DEFAULTS.report_dir),
+    webhook_url: { type: ['string', 'null'], pattern: '^https?://', default: null },
+    report_top: { type: 'integer', minimum: 1, maximum: 1000, default: NIGHTLY_DEFAULTS.report_top },
+    max_attempts: { type: 'integer', minimum: 1, maximum: 100, default: NIGHTLY_DEFAULTS.max_attempts },
+  },
+};
+
 export function nightlyConfig(config: FundwatchConfig = {}): NightlyConfig {
-  const s = configSection<NightlyConfig>(config, 'nightly');
-  const out = { ...NIGHTLY_DEFAULTS, ...s };
-  for (const k of ['cron', 'tz', 'inbox', 'report_dir'] as const) {
-    if (typeof out[k] !== 'string' || !out[k]) throw new Error(`配置项 nightly.${k} 必须是非空字符串 (config nightly.${k} must be a non-empty string)`);
-  }
-  if (out.webhook_url !== null && typeof out.webhook_url !== 'string') throw new Error('配置项 nightly.webhook_url 必须是字符串或 null');
-  if (!Number.isInteger(out.report_top) || out.report_top < 1) throw new Error('配置项 nightly.report_top 必须是正整数');
-  if (!Number.isInteger(out.max_attempts) || out.max_attempts < 1) throw new Error('配置项 nightly.max_attempts 必须是正整数 (config nightly.max_attempts must be a positive integer)');
+  const out = checkSection<NightlyConfig>(config, 'nightly', NIGHTLY_SCHEMA);
   return { ...out, inbox: resolve(out.inbox), report_dir: resolve(out.report_dir) };
 }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { RedisOptions as BullRedisOptions } from 'bullmq';
-import { configSection, type FundwatchConfig } from '../config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 
 /**
  * Redis connection settings for every BullMQ queue of FundWatch: config section `redis`
@@ -16,8 +16,20 @@ export interface RedisSettings {
   prefix: string;
 }
 
+export const REDIS_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    url: { type: 'string', pattern: '^rediss?://' },
+    host: { type: 'string', minLength: 1, maxLength: 255 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    db: { type: 'integer', minimum: 0, maximum: 15 },
+    password: { type: 'string', maxLength: 512 },
+    prefix: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+  },
+};
+
 export function redisSettings(config: FundwatchConfig = {}, env: NodeJS.ProcessEnv = process.env): RedisSettings {
-  const s = configSection<{ url: string; host: string; port: number; db: number; password: string; prefix: string }>(config, 'redis');
+  const s = checkSection<Partial<{ url: string; host: string; port: number; db: number; password: string; prefix: string }>>(config, 'redis', REDIS_SCHEMA);
   const base: RedisSettings = {
     host: s.host ?? '127.0.0.1',
     port: s.port ?? 6379,

@@ -1,4 +1,4 @@
-import { configSection, type FundwatchConfig } from '../config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 
 /**
  * Config section `referrals`:
@@ -31,23 +31,44 @@ export interface ReferralsConfig {
 
 export const DEPARTMENT_ZH: Record<string, string> = { civil_affairs: '民政部门', agri_rural: '农业农村部门' };
 
+export const REFERRALS_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    departments: {
+      type: 'array', maxItems: 1000, default: [],
+      items: {
+        type: 'object', additionalProperties: false, required: ['department'],
+        properties: {
+          id: { type: 'string', pattern: '^[^:\\s]{1,80}$', errorMessage: "不能含冒号或空格 (no ':' or spaces)" },
+          department: { type: 'string', minLength: 1, maxLength: 40 },
+          regions: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^([0-9]{1,12}\\*?|\\*)$' }, default: ['*'] },
+          webhook: {
+            type: 'object', additionalProperties: false, required: ['url'],
+            properties: { url: { type: 'string', pattern: '^https?://' }, secret: { type: 'string', minLength: 1 }, secret_env: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+          },
+          file_drop: { type: 'boolean' },
+          full_id: { type: 'boolean', default: false },
+        },
+      },
+    },
+    outbox_dir: { type: 'string', minLength: 1, default: './outbox/referrals' },
+    max_attempts: { type: 'integer', minimum: 1, maximum: 100, default: 6 },
+    backoff_ms: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 30_000 },
+    monthly_cron: { type: 'string', minLength: 1, default: '0 8 1 * *' },
+  },
+};
+
 export function referralsConfig(config: FundwatchConfig = {}, env: NodeJS.ProcessEnv = process.env): ReferralsConfig {
-  const s = configSection<Record<string, unknown>>(config, 'referrals');
-  const deps = (s.departments ?? []) as Record<string, unknown>[];
-  if (!Array.isArray(deps)) throw new Error('配置项 referrals.departments 必须是数组 (must be an array)');
-  const departments = deps.map((d, i): DepartmentConfig => {
+  const s = checkSection<Omit<ReferralsConfig, 'departments'> & { departments: Record<string, unknown>[] }>(config, 'referrals', REFERRALS_SCHEMA);
+  const departments = s.departments.map((d, i): DepartmentConfig => {
     const where = `referrals.departments[${i}]`;
     const department = d.department as string;
-    if (typeof department !== 'string' || !department) throw new Error(`配置项 ${where}.department 缺失 (missing)`);
-    const regions = (d.regions ?? ['*']) as string[];
-    if (!Array.isArray(regions) || regions.some((r) => typeof r !== 'string')) throw new Error(`配置项 ${where}.regions 必须是字符串数组 (must be an array of strings)`);
+    const regions = d.regions as string[];
     const id = (d.id as string | undefined) ?? `${department}-${regions[0] === '*' ? 'all' : regions[0].replace('*', '')}`;
-    if (/[:\s]/.test(id)) throw new Error(`配置项 ${where}.id 不能含冒号或空格 (no ':' or spaces): ${id}`);
     let webhook: DepartmentConfig['webhook'];
-    const w = d.webhook as { url?: string; secret?: string; secret_env?: string } | undefined;
+    const w = d.webhook as { url: string; secret?: string; secret_env?: string } | undefined;
     if (w) {
       const secret = w.secret ?? (w.secret_env ? env[w.secret_env] : undefined);
-      if (!w.url) throw new Error(`配置项 ${where}.webhook.url 缺失 (missing)`);
       if (!secret) throw new Error(`配置项 ${where}.webhook 缺少签名密钥 (secret or secret_env with a value is required)`);
       webhook = { url: w.url, secret };
     }
@@ -59,13 +80,7 @@ export function referralsConfig(config: FundwatchConfig = {}, env: NodeJS.Proces
     if (ids.has(d.id)) throw new Error(`配置项 referrals.departments 中 id 重复 (duplicate id): ${d.id}`);
     ids.add(d.id);
   }
-  return {
-    departments,
-    outbox_dir: (s.outbox_dir as string) ?? './outbox/referrals',
-    max_attempts: (s.max_attempts as number) ?? 6,
-    backoff_ms: (s.backoff_ms as number) ?? 30_000,
-    monthly_cron: (s.monthly_cron as string) ?? '0 8 1 * *',
-  };
+  return { ...s, departments };
 }
 
 /** SQL condition: does region column `col` belong to the department? */
