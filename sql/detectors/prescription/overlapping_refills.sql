@@ -6,7 +6,12 @@
 --   prior_supply = Σ their supply, elapsed = days from the earliest of them to F.
 -- F is a triggering fill when (prior fills + 1) ≥ p.min_fills, distinct providers ≥ p.min_providers and
 --   prior_supply > elapsed × p.ratio + p.travel_tolerance_days
--- (the person still held far more medicine than the days gone by when buying again).
+-- (the person still held far more medicine than the days gone by when buying again). A refill a few days early, a
+-- second supply before a holiday or a trip (travel_tolerance_days) and a long prescription of up to 12 weeks stay
+-- below that. A dose change — the same product bought at a daily quantity (cnt ÷ supply days) at least 1.5 times,
+-- or at most 1/1.5 of, the previous fill's — starts a new regimen: the tablets left of the old dose are not counted
+-- against the new prescription, and fills are compared with the prior fills of their own regimen only. (The dose
+-- text is not used: each provider's system writes it its own way.)
 -- One hit per person and drug over the triggering fills dated in the run window: feedetl_sn = the lines of
 -- the triggering fills and of the prior fills they were compared with; amount at risk = Σ lines of the
 -- triggering fills; evidence key = drug key and the first triggering date.
@@ -34,10 +39,11 @@ repeat_key AS (
 ),
 fill AS (
   SELECT psn_no, mdtrt_id, coalesce('ingredient:' || ingredient, 'code:' || code) AS drug_key, fixmedins_code, fill_time,
-         fill_time::DATE AS fill_date, supply, amount
+         fill_time::DATE AS fill_date, supply, amount, product, qty / supply AS daily
   FROM (
     SELECT psn_no, mdtrt_id, ingredient, code, any_value(fixmedins_code) AS fixmedins_code, min(t) AS fill_time,
-           max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply, sum(det_item_fee_sumamt) AS amount
+           max(prd_days) FILTER (WHERE coalesce(cnt, 1) > 0) AS supply, sum(det_item_fee_sumamt) AS amount,
+           sum(cnt) FILTER (WHERE cnt > 0) AS qty, CASE WHEN min(hash(med_list_codg)) = max(hash(med_list_codg)) THEN min(hash(med_list_codg)) END AS product
     FROM keyed
     WHERE hash(psn_no, ingredient, code) IN (SELECT h FROM repeat_key)
     GROUP BY psn_no, mdtrt_id, ingredient, code
@@ -58,7 +64,9 @@ ordered AS (
          greatest(coalesce(CAST(p.window_days AS INTEGER), 1), 1) AS frame_days,
          f.fill_date - DATE '1970-01-01' AS day_no,
          row_number() OVER w_time AS rn,
-         lead(f.fill_date - DATE '1970-01-01') OVER w_time AS next_day_no
+         lead(f.fill_date - DATE '1970-01-01') OVER w_time AS next_day_no,
+         CASE WHEN f.product = lag(f.product) OVER w_time
+                   AND (f.daily >= 1.5 * lag(f.daily) OVER w_time OR f.daily * 1.5 <= lag(f.daily) OVER w_time) THEN 1 ELSE 0 END AS dose_change
   FROM fill f
   JOIN series s ON s.psn_no = f.psn_no AND s.drug_key = f.drug_key
   LEFT JOIN psn_info ps ON ps.psn_no = f.psn_no
@@ -74,23 +82,30 @@ ahead AS (
   WHERE coalesce(supply, 0) - (next_day_no - day_no) * (SELECT min(ratio) FROM params)
         > least((SELECT min(travel_tolerance_days) FROM params), 0)
 ),
+regimened AS (
+  -- regimen = dose changes so far: a series splits into contiguous runs of one dose
+  SELECT *, sum(dose_change) OVER (PARTITION BY sid ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS regimen
+  FROM ordered SEMI JOIN ahead USING (sid)
+),
 framed AS (
-  -- the prior fills of F inside its window are the fills just before it in time order whose date is > F's date
-  -- − window: all earlier fills but the `aged` prefix dated ≤ that; sums over them = running sums − aged sums
+  -- the prior fills of F inside its window are the fills of its regimen just before it in time order whose date is
+  -- > F's date − window: all earlier fills of the regimen but the `aged` prefix dated ≤ that; sums over them =
+  -- running sums − aged sums
   SELECT *,
          sum(supply) OVER w_before AS supply_before, count(supply) OVER w_before AS supplied_before,
          count(*) OVER w_aged AS aged, sum(supply) OVER w_aged AS aged_supply, count(supply) OVER w_aged AS aged_supplied,
-         min(day_no) OVER w_recent AS recent_first_day
-  FROM ordered SEMI JOIN ahead USING (sid)
-  WINDOW w_before AS (PARTITION BY sid ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-         w_aged AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN UNBOUNDED PRECEDING AND frame_days PRECEDING),
-         w_recent AS (PARTITION BY sid ORDER BY day_no RANGE BETWEEN frame_days - 1 PRECEDING AND CURRENT ROW)
+         min(day_no) OVER w_recent AS recent_first_day, min(rn) OVER w_regimen AS first_rn
+  FROM regimened
+  WINDOW w_before AS (PARTITION BY sid, regimen ORDER BY rn ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+         w_aged AS (PARTITION BY sid, regimen ORDER BY day_no RANGE BETWEEN UNBOUNDED PRECEDING AND frame_days PRECEDING),
+         w_recent AS (PARTITION BY sid, regimen ORDER BY day_no RANGE BETWEEN frame_days - 1 PRECEDING AND CURRENT ROW),
+         w_regimen AS (PARTITION BY sid, regimen)
 ),
 scored AS (
   SELECT *, priors + 1 AS fills,
          CASE WHEN supplied_before - coalesce(aged_supplied, 0) > 0 THEN supply_before - coalesce(aged_supply, 0) END AS prior_supply,
          day_no - recent_first_day AS elapsed
-  FROM (SELECT *, CASE WHEN window_int >= 1 THEN rn - 1 - aged ELSE 0 END AS priors FROM framed)
+  FROM (SELECT *, CASE WHEN window_int >= 1 THEN rn - first_rn - aged ELSE 0 END AS priors FROM framed)
   WHERE priors >= 1
 ),
 candidate AS (
@@ -134,8 +149,10 @@ SELECT psn_no, NULL::VARCHAR AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, N
        json_object('drug', drug_key, 'hilist_name', any_value(ev.hilist_name),
                    'triggering_fills', count(*), 'trigger_visits', list(mdtrt_id ORDER BY fill_date, mdtrt_id),
                    'max_fills_in_window', max(fills), 'max_providers', max(providers),
-                   'worst_prior_supply_days', arg_max(prior_supply, prior_supply - elapsed * ratio),
-                   'worst_elapsed_days', arg_max(elapsed, prior_supply - elapsed * ratio),
+                   'worst_fill_date', first(fill_date ORDER BY prior_supply - elapsed * ratio DESC, fill_date)::VARCHAR,
+                   'worst_prior_supply_days', first(prior_supply ORDER BY prior_supply - elapsed * ratio DESC, fill_date),
+                   'worst_elapsed_days', first(elapsed ORDER BY prior_supply - elapsed * ratio DESC, fill_date),
+                   'worst_allowed_days', first(elapsed * ratio + tolerance ORDER BY prior_supply - elapsed * ratio DESC, fill_date),
                    'first_trigger_date', min(fill_date)::VARCHAR, 'last_trigger_date', max(fill_date)::VARCHAR,
                    'amount_basis', '触发购药的费用 lines of the refills bought while supply on hand was far ahead') AS measured,
        json_object('window_days', any_value(window_days), 'ratio', any_value(ratio), 'min_fills', any_value(min_fills),

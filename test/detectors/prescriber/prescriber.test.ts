@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempStore } from '../../helpers.ts';
 import { ClaimFixtures } from '../../fixtures/claims.ts';
 import { detectOnce } from '../harness.ts';
+import { explainOf } from '../prescription/explainOf.ts';
 import { bulkVisits, mad, median, round, type BulkVisit } from '../provider_pattern/bulkClaims.ts';
 import type { Store } from '../../../pipeline/store/store.ts';
 
@@ -21,7 +22,7 @@ const NICOTINAMIDE = 'XA11HAN001A001010100001';
 const doc = (i: number) => `D${String(i).padStart(2, '0')}`;
 
 /** One outpatient visit with one drug line. */
-function rx(id: string, dr: string, o: { drug?: string; cnt?: number; pric?: number; prd_days?: number; med_type?: string; diag?: string; code?: string; date?: string } = {}): BulkVisit {
+function rx(id: string, dr: string, o: { drug?: string; name?: string; cnt?: number; pric?: number; prd_days?: number; med_type?: string; diag?: string; code?: string; date?: string } = {}): BulkVisit {
   return {
     mdtrt_id: id,
     psn_no: `P-${id}`,
@@ -30,20 +31,25 @@ function rx(id: string, dr: string, o: { drug?: string; cnt?: number; pric?: num
     begntime: `${o.date ?? '2026-03-10'} 09:00:00`,
     dscg_maindiag_code: o.diag ?? 'J06.900',
     cost: (o.cnt ?? 1) * (o.pric ?? 5),
-    fee: { med_list_codg: o.drug ?? NICOTINAMIDE, list_type: '101', cnt: o.cnt ?? 1, pric: o.pric ?? 5, bilg_dr_codg: dr, prd_days: o.prd_days ?? 5 },
+    fee: { med_list_codg: o.drug ?? NICOTINAMIDE, name: o.name, list_type: '101', cnt: o.cnt ?? 1, pric: o.pric ?? 5, bilg_dr_codg: dr, prd_days: o.prd_days ?? 5 },
   };
 }
 
 describe('physician_drug_volume', () => {
-  it('flags the physician at 200× the median volume of one drug; 8× (below min_ratio 30) and small drug groups stay quiet', async () => {
+  it('flags the physician at 200× the median volume of one drug; 8×, small drug groups and a long-prescription clinic at 500× volume but 2× per prescription stay quiet', async () => {
     const volumes = [2000, 8, 9, 10, 10, 10, 10, 80, 10, 11, 12, 10];
     const v: BulkVisit[] = [];
     volumes.forEach((vol, i) => {
       const lines = vol >= 100 ? 20 : 1;
-      for (let k = 0; k < lines; k++) v.push(rx(`${doc(i)}-${k}`, doc(i), { cnt: vol / lines, code: i % 2 ? 'H2' : 'H1' }));
+      for (let k = 0; k < lines; k++) v.push(rx(`${doc(i)}-${k}`, doc(i), { cnt: vol / lines, code: i % 2 ? 'H2' : 'H1', name: '烟酰胺片' }));
     });
     // another drug prescribed by three physicians only, one at 1000×: group too small
     v.push(rx('X1', 'D01', { drug: 'XB01', cnt: 1000 }), rx('X2', 'D02', { drug: 'XB01', cnt: 1 }), rx('X3', 'D03', { drug: 'XB01', cnt: 1 }));
+    // a chronic-care clinic: D50 writes 300 atorvastatin prescriptions of 2–6 boxes (4 to 12 weeks), 40× the volume
+    // of the eleven physicians who write one 2-box prescription each — but an ordinary amount per prescription
+    const STATIN = 'XC10AAA059A001010101445';
+    for (let k = 0; k < 300; k++) v.push(rx(`S50-${k}`, 'D50', { drug: STATIN, cnt: [2, 2, 4, 6][k % 4], pric: 26.3 }));
+    for (let i = 0; i < 11; i++) v.push(rx(`S${i}`, doc(60 + i), { drug: STATIN, cnt: 2, pric: 26.3 }));
     await bulkVisits(store, v);
 
     const alerts = await detectOnce(store, 'physician_drug_volume', WINDOW);
@@ -58,8 +64,12 @@ describe('physician_drug_volume', () => {
       spread: round(mad(logs), 4),
       score: round(Math.log(200) / 0.1, 2),
     });
-    expect(a.measured).toMatchObject({ volume: 2000, lines: 20, ratio_to_peer_median: 200, amount: 10000 });
+    expect(a.measured).toMatchObject({ volume: 2000, lines: 20, ratio_to_peer_median: 200, amount: 10000, per_rx: 100, peer_median_per_rx: 10 });
     expect(a).toMatchObject({ subject_type: 'physician', admdvs: '421000', amount_at_risk: 9950 }); // (2000 − 10) × 5
+    expect(await explainOf(store, a)).toBe(
+      '医师 D00（H1）2026-01-01 至 2026-06-30 开具"烟酰胺片"数量 2000（20 条明细、20 人），为开具该药的 12 名医师中位数 10 的 200 倍，' +
+        '超过 30 倍的阈值，每条处方 100、同行中位数 10；超出部分估计 9950.00 元',
+    );
   });
 });
 
@@ -90,6 +100,31 @@ describe('physician_oversized_rate', () => {
     // over-supply: 14 lines × 300 × 23/30 + 1 emergency line × 300 × 2/5 = 3340; × (0.5 − median) / 0.5
     expect(a.measured.oversupply_cost).toBe(3340);
     expect(a.amount_at_risk).toBe(round((3340 * (0.5 - median(rates))) / 0.5, 2));
+    // median 1/30 = 3.3 %; z = (0.5 − 1/30) / (1.4826 × MAD 1/30) = 9.44; amount 3340 × (0.5 − 1/30) / 0.5 = 3117.33
+    expect(await explainOf(store, a)).toBe(
+      '医师 D00（H1）2026-01-01 至 2026-06-30 门诊处方 30 张，超量 15 张（超量率 50.0%），同行 12 名医师中位数 3.3%，' +
+        '稳健 z 分数 9.44，超过阈值 3；超量部分药费估计 3117.33 元',
+    );
+  });
+
+  it('does not count long prescriptions of chronic care (28-day statins or amlodipine, 56 days of a herbal medicine for hypertension) or a 14-day H. pylori course', async () => {
+    const v = population([15, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 3]);
+    const ATORVASTATIN = 'XC10AAA059A001010101445';
+    const AMLODIPINE = 'XC08CAA001A001010101445';
+    const HERBAL = 'ZA12BAS0123010101234';
+    for (let k = 0; k < 30; k++) {
+      // D20, a lipid clinic: two thirds 28-day statins on ordinary visits for E78.500
+      v.push(rx(`D20-${k}`, 'D20', k < 20 ? { drug: ATORVASTATIN, prd_days: 28, diag: 'E78.500', pric: 52.6 } : { prd_days: 5 }));
+      // D21: amlodipine for 28 days on visits coded only with a symptom (the drug class says chronic)
+      v.push(rx(`D21-${k}`, 'D21', k < 20 ? { drug: AMLODIPINE, prd_days: 28, diag: 'R51.x00', pric: 18.5 } : { prd_days: 5 }));
+      // D22: a Chinese patent medicine for 56 days on hypertension visits (the diagnosis says chronic)
+      v.push(rx(`D22-${k}`, 'D22', k < 20 ? { drug: HERBAL, prd_days: 56, diag: 'I10.x00', pric: 64 } : { prd_days: 5 }));
+      // D23, a gastroenterologist: two thirds 14-day H. pylori eradication regimens (the standard course)
+      v.push(rx(`D23-${k}`, 'D23', k < 20 ? { drug: 'XJ01AAA001A001010101445', prd_days: 14, diag: 'B98.000', pric: 19.6 } : { prd_days: 5 }));
+    }
+    await bulkVisits(store, v);
+    const alerts = await detectOnce(store, 'physician_oversized_rate', WINDOW);
+    expect(alerts.map((a) => [a.bilg_dr_codg, a.measured.oversized, a.detector_version])).toEqual([['D00', 15, 2]]);
   });
 
   it('skips a peer group smaller than min_peers', async () => {
@@ -128,5 +163,9 @@ describe('physician_rx_amount_peer', () => {
     });
     expect(a.measured).toMatchObject({ care_type: '11', visits: 10, mean_rx_amount: 500, ratio_to_peer_median: 8 });
     expect(a.amount_at_risk).toBe(4375); // (500 − 62.5) × 10
+    expect(await explainOf(store, a)).toBe(
+      '医师 D00（H1）2026-01-01 至 2026-06-30 主诊断 J06.900 的 10 次就诊次均处方金额 500.00 元，为同组 8 名医师中位数 62.50 元的 8 倍，' +
+        '超过 2.5 倍的阈值；超出部分估计 4375.00 元',
+    );
   });
 });
