@@ -26,7 +26,7 @@ SELECT s.psn_no, s.fixmedins_code, NULL::VARCHAR AS bilg_dr_codg, s.mdtrt_id, st
        c.sn AS feedetl_sn, s.admdvs,
        json_object('stay_cost', round(c.total, 2), 'test_exam_cost', round(c.tests, 2),
                    'test_share', round(c.tests / c.total, 4), 'treatment_lines', c.treatment_lines, 'lines', c.lines,
-                   'principal_diagnosis', s.dscg_maindiag_code,
+                   'principal_diagnosis', s.dscg_maindiag_code, 'admission_date', strftime(s.begntime, '%Y-%m-%d'),
                    'amount_basis', '整次住院费用 all charges of the stay') AS measured,
        json_object('min_test_share', s.min_test_share, 'treatment_lines', 0) AS threshold,
        NULL::JSON AS peer,

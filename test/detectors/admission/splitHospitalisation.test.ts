@@ -3,6 +3,8 @@ import { tempStore } from '../../helpers.ts';
 import { ClaimFixtures } from '../../fixtures/claims.ts';
 import { detectOnce, lastSummary } from '../harness.ts';
 import type { Store } from '../../../pipeline/store/store.ts';
+import { detector } from '../../../detectors/admission/splitHospitalisation.ts';
+import { explainOf } from './explainOf.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
 let store: Store;
@@ -28,7 +30,7 @@ async function claims(): Promise<void> {
   const c = new ClaimFixtures(store);
   c.provider({ fixmedins_code: 'H1' });
   c.provider({ fixmedins_code: 'H2' });
-  for (let i = 1; i <= 10; i++) c.person({ psn_no: `P${i}` });
+  for (let i = 1; i <= 22; i++) c.person({ psn_no: `P${i}` });
   // P1: re-admitted 6 days after discharge, same hospital, same category (J18.900 → J18.100): fires
   stay(c, 'A1', 'P1', '2026-03-01 09:00:00', '2026-03-08 10:00:00');
   stay(c, 'A2', 'P1', '2026-03-14 15:00:00', '2026-03-20 10:00:00', { dscg_maindiag_code: 'J18.100' });
@@ -58,6 +60,54 @@ async function claims(): Promise<void> {
   c.visit({ mdtrt_id: 'W1', psn_no: 'P10', med_type: '28', begntime: '2026-03-01 08:00:00', endtime: '2026-03-01 17:00:00', dscg_maindiag_code: 'J18.900' });
   c.settlement({ setl_id: 'SW1', mdtrt_id: 'W1', medfee_sumamt: 3000 });
   stay(c, 'W2', 'P10', '2026-03-03 09:00:00', '2026-03-08 10:00:00');
+  await c.flush();
+}
+
+/** Ordinary practice that looks like a re-admission, next to the fraud it must still catch. */
+async function practice(): Promise<void> {
+  const c = new ClaimFixtures(store);
+  const eye = { dscg_maindiag_code: 'H25.900', dept_name: '眼科' };
+  // P11: staged cataract surgery, right eye then left eye 10 days later (an operation on both stays): excluded
+  stay(c, 'K1', 'P11', '2026-03-01 09:00:00', '2026-03-03 10:00:00', { ...eye, oprn_oprt_codes: '13.4100x001' });
+  stay(c, 'K2', 'P11', '2026-03-13 09:00:00', '2026-03-15 10:00:00', { ...eye, oprn_oprt_codes: '13.4100x001' });
+  // P12: a work-up stay, then the operation 8 days later (only the second stay operates): fires
+  stay(c, 'L1', 'P12', '2026-03-01 09:00:00', '2026-03-04 10:00:00', { ...eye, oprn_oprt_codes: '95.0300' });
+  stay(c, 'L2', 'P12', '2026-03-12 09:00:00', '2026-03-14 10:00:00', { ...eye, oprn_oprt_codes: '13.4100x001' });
+  // P13: chemotherapy cycles seen only in the fee lines (an XL01 antineoplastic drug on the first stay): excluded
+  stay(c, 'M1', 'P13', '2026-03-01 09:00:00', '2026-03-04 10:00:00', { dscg_maindiag_code: 'C34.900' });
+  c.fee({ feedetl_sn: 'M1-chemo', mdtrt_id: 'M1', setl_id: 'SM1', med_chrgitm_type: '09', list_type: '101', med_list_codg: 'XL01BCA001A001010101234', pric: 480 });
+  stay(c, 'M2', 'P13', '2026-03-15 09:00:00', '2026-03-18 10:00:00', { dscg_maindiag_code: 'C34.900' });
+  // P14: haemodialysis item (003110000060000) on the re-admission: excluded
+  stay(c, 'N1', 'P14', '2026-03-01 09:00:00', '2026-03-03 10:00:00', { dscg_maindiag_code: 'N18.500' });
+  stay(c, 'N2', 'P14', '2026-03-05 09:00:00', '2026-03-06 10:00:00', { dscg_maindiag_code: 'N18.500' });
+  c.fee({ feedetl_sn: 'N2-hd', mdtrt_id: 'N2', setl_id: 'SN2', med_list_codg: '003110000060000', pric: 420 });
+  // P15: radiotherapy service (price-item category 24) on both stays: excluded
+  stay(c, 'O1', 'P15', '2026-03-01 09:00:00', '2026-03-05 10:00:00', { dscg_maindiag_code: 'C50.900' });
+  c.fee({ feedetl_sn: 'O1-rt', mdtrt_id: 'O1', setl_id: 'SO1', med_list_codg: '002402000010000', pric: 900 });
+  stay(c, 'O2', 'P15', '2026-03-12 09:00:00', '2026-03-16 10:00:00', { dscg_maindiag_code: 'C50.900' });
+  // P16: seen in the emergency room at the same hospital 3 hours before the re-admission: excluded
+  stay(c, 'Q1', 'P16', '2026-04-01 09:00:00', '2026-04-06 10:00:00');
+  c.visit({ mdtrt_id: 'Q-er', psn_no: 'P16', med_type: '13', begntime: '2026-04-10 21:00:00', dscg_maindiag_code: 'J18.900' });
+  stay(c, 'Q2', 'P16', '2026-04-11 00:10:00', '2026-04-16 10:00:00');
+  // P17: the emergency visit was 30 hours before (outside 24 h): fires; P18: emergency at another hospital: fires
+  stay(c, 'R1', 'P17', '2026-04-01 09:00:00', '2026-04-06 10:00:00');
+  c.visit({ mdtrt_id: 'R-er', psn_no: 'P17', med_type: '13', begntime: '2026-04-09 09:00:00', dscg_maindiag_code: 'J18.900' });
+  stay(c, 'R2', 'P17', '2026-04-10 15:00:00', '2026-04-16 10:00:00');
+  stay(c, 'S1', 'P18', '2026-04-01 09:00:00', '2026-04-06 10:00:00');
+  c.visit({ mdtrt_id: 'S-er', psn_no: 'P18', fixmedins_code: 'H2', med_type: '13', begntime: '2026-04-10 20:00:00', dscg_maindiag_code: 'J18.900' });
+  stay(c, 'S2', 'P18', '2026-04-10 22:00:00', '2026-04-16 10:00:00');
+  // P19: re-admitted for another condition of the same chapter (J18 pneumonia, then J44 COPD): not a split
+  stay(c, 'X1', 'P19', '2026-04-01 09:00:00', '2026-04-06 10:00:00');
+  stay(c, 'X2', 'P19', '2026-04-12 09:00:00', '2026-04-16 10:00:00', { dscg_maindiag_code: 'J44.100' });
+  // P20: home for the Spring Festival (2026-02-15…23, nine holidays) and back after it: excluded
+  stay(c, 'Y1', 'P20', '2026-02-05 09:00:00', '2026-02-13 10:00:00');
+  stay(c, 'Y2', 'P20', '2026-02-24 09:00:00', '2026-02-28 10:00:00');
+  // P21: six days over the three Qingming holidays (2026-04-04…06) only: fires
+  stay(c, 'Z1', 'P21', '2026-03-28 09:00:00', '2026-04-02 10:00:00');
+  stay(c, 'Z2', 'P21', '2026-04-08 09:00:00', '2026-04-12 10:00:00');
+  // P22: discharged the day before May Day (2026-05-01…05) and re-admitted on its last day, not after it: fires
+  stay(c, 'Q21', 'P22', '2026-04-23 09:00:00', '2026-04-30 10:00:00');
+  stay(c, 'Q22', 'P22', '2026-05-05 09:00:00', '2026-05-09 10:00:00');
   await c.flush();
 }
 
@@ -106,9 +156,9 @@ describe('split_hospitalisation', () => {
     expect(rows.map((r) => r.mdtrt_id)).toEqual(['B2', 'C2', 'T2', 'U2']);
   });
 
-  it('without the chemo/dialysis exclusion lists the cycle stays fire (the exclusions are what clears them)', async () => {
+  it('without the chemo/dialysis exclusion lists (and the staged-operation rule: dialysis 39.95 is an ICD-9-CM-3 operation) the cycle stays fire', async () => {
     await claims();
-    const config = { detectors: { split_hospitalisation: { params: { exclude_diag_prefixes: '', exclude_oprn_prefixes: '' } } } };
+    const config = { detectors: { split_hospitalisation: { params: { exclude_diag_prefixes: '', exclude_oprn_prefixes: '', exclude_item_prefixes: '', exclude_staged_operations: false } } } };
     const alerts = await detectOnce(store, 'split_hospitalisation', { ...WINDOW, config });
     expect(alerts.map((a) => a.mdtrt_id)).toEqual(['A2', 'C2', 'E2', 'E3', 'F2', 'U2']);
   });
@@ -118,5 +168,59 @@ describe('split_hospitalisation', () => {
     await store.run("UPDATE setl_d SET refd_setl_flag = 1 WHERE setl_id = 'SA1'");
     const alerts = await detectOnce(store, 'split_hospitalisation', WINDOW);
     expect(alerts.map((a) => a.mdtrt_id)).toEqual(['C2', 'U2']);
+  });
+});
+
+describe('split_hospitalisation knows practice', () => {
+  it('leaves out staged operations, chemo/radiotherapy/dialysis items, emergency admissions, holiday breaks and other conditions; still flags the split', async () => {
+    await claims();
+    await practice();
+    const alerts = await detectOnce(store, 'split_hospitalisation', WINDOW);
+    expect(alerts.map((a) => [a.mdtrt_id, a.feedetl_sn, a.amount_at_risk]).sort()).toEqual([
+      ['A2', ['A2-bed', 'A2-drug'], 111.6],
+      ['C2', ['C2-bed', 'C2-drug'], 111.6],
+      ['L2', ['L2-bed', 'L2-drug'], 111.6],
+      ['Q22', ['Q22-bed', 'Q22-drug'], 111.6],
+      ['R2', ['R2-bed', 'R2-drug'], 111.6],
+      ['S2', ['S2-bed', 'S2-drug'], 111.6],
+      ['U2', ['U2-bed', 'U2-drug'], 111.6],
+      ['Z2', ['Z2-bed', 'Z2-drug'], 111.6],
+    ]);
+    expect(alerts.find((a) => a.mdtrt_id === 'L2')!.measured).toMatchObject({ previous_mdtrt_id: 'L1', gap_days: 8, diagnosis_group: 'H25' });
+  });
+
+  it('each exclusion can be turned off: staged operations, emergency window, item list, holiday break', async () => {
+    await claims();
+    await practice();
+    const config = {
+      detectors: { split_hospitalisation: { params: { exclude_staged_operations: false, emergency_hours: 0, exclude_item_prefixes: '', holiday_break_days: 0 } } },
+    };
+    const alerts = await detectOnce(store, 'split_hospitalisation', { ...WINDOW, config });
+    expect(alerts.map((a) => [a.mdtrt_id, a.amount_at_risk]).sort()).toEqual([
+      ['A2', 111.6],
+      ['C2', 111.6],
+      ['K2', 111.6],
+      ['L2', 111.6],
+      ['M2', 111.6],
+      ['N2', 531.6],
+      ['O2', 111.6],
+      ['Q2', 111.6],
+      ['Q22', 111.6],
+      ['R2', 111.6],
+      ['S2', 111.6],
+      ['U2', 111.6],
+      ['Y2', 111.6],
+      ['Z2', 111.6],
+    ]);
+  });
+
+  it('explains the re-admission in one sentence', async () => {
+    await claims();
+    const alerts = await detectOnce(store, 'split_hospitalisation', WINDOW);
+    expect(explainOf(detector, alerts[0]!)).toBe(
+      '2026-03-08 从本院呼吸内科出院（主诊断 J18.900）后 6 天，2026-03-14 再次入住呼吸内科（主诊断 J18.100，同属 J18 类），' +
+        '间隔未超过 15 天，且非放化疗、透析、分期手术、转科、急诊入院或节假日回家；再入院费用 111.60 元',
+    );
+    expect(alerts[0]!.explanation_zh).toBe(explainOf(detector, alerts[0]!));
   });
 });

@@ -3,6 +3,9 @@ import { tempStore } from '../../helpers.ts';
 import { ClaimFixtures } from '../../fixtures/claims.ts';
 import { detectOnce } from '../harness.ts';
 import type { Store } from '../../../pipeline/store/store.ts';
+import { detector as bedHolding } from '../../../detectors/admission/bedHolding.ts';
+import { detector as lowStandard } from '../../../detectors/admission/lowStandardAdmission.ts';
+import { explainOf } from './explainOf.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;
 let store: Store;
@@ -80,6 +83,9 @@ describe('bed_holding', () => {
       offending_lines: 12,
     });
     expect(a.threshold).toEqual({ min_empty_days: 3, care_categories: ['05', '06', '07', '09', '10', '11'] });
+    expect(explainOf(bedHolding, a)).toBe(
+      '住院期间 2026-03-03 至 2026-03-08（6 天）只收床位费等费用，无治疗、手术、护理和用药记录，连续最长 6 天（界限：连续 3 天），疑似挂床住院；这些天的费用 12 笔，金额 342.00 元',
+    );
   });
 
   it('min_empty_days 2 also flags the two-day runs (each run listed), still not the nursed stay', async () => {
@@ -133,6 +139,9 @@ describe('low_standard_admission', () => {
     });
     expect(alerts[0]!.measured).toMatchObject({ stay_cost: 1215, test_exam_cost: 972, test_share: 0.8, treatment_lines: 0 });
     expect(alerts[0]!.threshold).toEqual({ min_test_share: 0.8, treatment_lines: 0 });
+    expect(explainOf(lowStandard, alerts[0]!)).toBe(
+      '2026-03-01 入院（主诊断 J18.900）住院费用 1215.00 元，其中检查化验费 972.00 元，占 80.0%（界限 80.0%），且无治疗、手术收费，疑似低标准入院；整次住院金额 1215.00 元',
+    );
   });
 
   it('a lower share from config also flags the 79 % stay', async () => {
