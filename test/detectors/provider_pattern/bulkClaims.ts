@@ -14,8 +14,10 @@ export interface BulkVisit {
   endtime?: string;
   dscg_maindiag_code?: string;
   diag_codes?: string | null;
+  dscg_maindiag_name?: string | null;
+  oprn_oprt_codes?: string | null;
   cost: number;
-  fee?: { med_list_codg: string; list_type?: string; cnt: number; pric: number; bilg_dr_codg?: string; prd_days?: number | null };
+  fee?: { med_list_codg: string; name?: string; list_type?: string; cnt: number; pric: number; bilg_dr_codg?: string; prd_days?: number | null };
 }
 
 export async function bulkVisits(store: Store, visits: BulkVisit[]): Promise<void> {
@@ -28,14 +30,17 @@ export async function bulkVisits(store: Store, visits: BulkVisit[]): Promise<voi
     endtime: v.endtime ?? v.begntime,
     diag: v.dscg_maindiag_code ?? 'J06.900',
     diag_codes: v.diag_codes ?? null,
+    diag_name: v.dscg_maindiag_name ?? null,
+    oprn: v.oprn_oprt_codes ?? null,
     cost: v.cost,
   }));
   const json = JSON.stringify(rows);
-  const shape = `'[{"mdtrt_id":"VARCHAR","psn_no":"VARCHAR","fixmedins_code":"VARCHAR","med_type":"VARCHAR","begntime":"VARCHAR","endtime":"VARCHAR","diag":"VARCHAR","diag_codes":"VARCHAR","cost":"DOUBLE"}]'`;
+  const shape = `'[{"mdtrt_id":"VARCHAR","psn_no":"VARCHAR","fixmedins_code":"VARCHAR","med_type":"VARCHAR","begntime":"VARCHAR","endtime":"VARCHAR","diag":"VARCHAR","diag_codes":"VARCHAR","diag_name":"VARCHAR","oprn":"VARCHAR","cost":"DOUBLE"}]'`;
   const src = `(SELECT unnest(from_json($1::JSON, ${shape}), recursive := true))`;
   await store.run(
-    `INSERT INTO mdtrt_d (mdtrt_id, psn_no, fixmedins_code, med_type, begntime, endtime, dscg_maindiag_code, diag_codes, batch_id, row_hash)
-     SELECT mdtrt_id, psn_no, fixmedins_code, med_type, begntime::TIMESTAMP, endtime::TIMESTAMP, diag, diag_codes, 'fixture', 0 FROM ${src}`,
+    `INSERT INTO mdtrt_d (mdtrt_id, psn_no, fixmedins_code, med_type, begntime, endtime, dscg_maindiag_code, dscg_maindiag_name, diag_codes,
+       oprn_oprt_codes, batch_id, row_hash)
+     SELECT mdtrt_id, psn_no, fixmedins_code, med_type, begntime::TIMESTAMP, endtime::TIMESTAMP, diag, diag_name, diag_codes, oprn, 'fixture', 0 FROM ${src}`,
     [json],
   );
   await store.run(
@@ -55,6 +60,7 @@ export async function bulkVisits(store: Store, visits: BulkVisit[]): Promise<voi
       fixmedins_code: v.fixmedins_code,
       t: v.begntime,
       med_list_codg: v.fee!.med_list_codg,
+      name: v.fee!.name ?? null,
       list_type: v.fee!.list_type ?? '201',
       cnt: v.fee!.cnt,
       pric: v.fee!.pric,
@@ -63,11 +69,11 @@ export async function bulkVisits(store: Store, visits: BulkVisit[]): Promise<voi
     }));
   if (fees.length === 0) return;
   await store.run(
-    `INSERT INTO fee_list_d (feedetl_sn, mdtrt_id, setl_id, psn_no, fixmedins_code, fee_ocur_time, med_list_codg, list_type,
+    `INSERT INTO fee_list_d (feedetl_sn, mdtrt_id, setl_id, psn_no, fixmedins_code, fee_ocur_time, med_list_codg, hilist_name, list_type,
        cnt, pric, det_item_fee_sumamt, bilg_dr_codg, prd_days, batch_id, row_hash)
-     SELECT feedetl_sn, mdtrt_id, 'S' || mdtrt_id, psn_no, fixmedins_code, t::TIMESTAMP, med_list_codg, list_type, cnt, pric,
+     SELECT feedetl_sn, mdtrt_id, 'S' || mdtrt_id, psn_no, fixmedins_code, t::TIMESTAMP, med_list_codg, name, list_type, cnt, pric,
        round(cnt * pric, 2), bilg_dr_codg, prd_days, 'fixture', 0
-     FROM (SELECT unnest(from_json($1::JSON, '[{"feedetl_sn":"VARCHAR","mdtrt_id":"VARCHAR","psn_no":"VARCHAR","fixmedins_code":"VARCHAR","t":"VARCHAR","med_list_codg":"VARCHAR","list_type":"VARCHAR","cnt":"DOUBLE","pric":"DOUBLE","bilg_dr_codg":"VARCHAR","prd_days":"INTEGER"}]'), recursive := true))`,
+     FROM (SELECT unnest(from_json($1::JSON, '[{"feedetl_sn":"VARCHAR","mdtrt_id":"VARCHAR","psn_no":"VARCHAR","fixmedins_code":"VARCHAR","t":"VARCHAR","med_list_codg":"VARCHAR","name":"VARCHAR","list_type":"VARCHAR","cnt":"DOUBLE","pric":"DOUBLE","bilg_dr_codg":"VARCHAR","prd_days":"INTEGER"}]'), recursive := true))`,
     [JSON.stringify(fees)],
   );
 }
