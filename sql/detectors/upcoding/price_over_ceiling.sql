@@ -5,7 +5,7 @@ WITH win AS (
   SELECT $scan_from::DATE AS scan_from, $window_from::DATE AS window_from, $window_to::DATE AS window_to
 ),
 line AS (
-  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, fe.cnt::DOUBLE AS cnt,
+  SELECT fe.feedetl_sn, fe.mdtrt_id, fe.psn_no, fe.fixmedins_code, fe.med_list_codg, coalesce(fe.hilist_name, c.name) AS name, fe.cnt::DOUBLE AS cnt,
          fe.pric::DOUBLE AS pric, fe.det_item_fee_sumamt::DOUBLE AS line_total,
          coalesce(fe.pric_uplmt_amt, c.pric_uplmt_amt)::DOUBLE AS ceiling,
          CASE WHEN fe.pric_uplmt_amt IS NOT NULL THEN 'fee_list_d' ELSE 'med_catalog' END AS ceiling_source,
@@ -25,8 +25,8 @@ SELECT any_value(o.psn_no) AS psn_no, any_value(o.fixmedins_code) AS fixmedins_c
                    'items', list(DISTINCT o.med_list_codg ORDER BY o.med_list_codg),
                    'max_price_ratio', round(max(o.pric / nullif(o.ceiling, 0)), 4),
                    'lines_total', round(sum(o.line_total), 2),
-                   'detail', list(json_object('feedetl_sn', o.feedetl_sn, 'med_list_codg', o.med_list_codg,
-                                              'pric', o.pric, 'ceiling', o.ceiling, 'cnt', o.cnt,
+                   'detail', list(json_object('feedetl_sn', o.feedetl_sn, 'med_list_codg', o.med_list_codg, 'name', o.name,
+                                              'date', strftime(o.d, '%Y-%m-%d'), 'pric', o.pric, 'ceiling', o.ceiling, 'cnt', o.cnt,
                                               'ceiling_source', o.ceiling_source) ORDER BY o.feedetl_sn),
                    'amount_basis', '超限价部分 Σ(单价 − 限价) × 数量 over-charge above the ceiling') AS measured,
        json_object('price_tolerance', any_value(p.price_tolerance)) AS threshold,
