@@ -23,7 +23,12 @@ export interface EarlyWarningConfig {
   thresholds: Record<string, number>;
   /** A person appears again when the year-to-date amount crosses threshold + k × step. 0 = only once a year. */
   step: number;
-  /** Single inpatient stay (med_type 2x) out-of-pocket trigger per category; null = off (a county MoU: 6,000 for monitored persons). */
+  /**
+   * Single inpatient stay (med_type 2x) out-of-pocket trigger per category; null = off. By default only for
+   * 防止返贫监测对象 (`monitored`): the one local rule found (a county's civil-affairs MoU, domain-notes §2) sets
+   * 6,000 yuan after the three schemes for monitored persons; no source gives a single-stay line for the other
+   * categories, which are referred by their year-to-date threshold. A region that has such a rule sets it here.
+   */
   single_stay: Record<string, number | null>;
 }
 
@@ -32,7 +37,7 @@ const LOW_INCOME = ['extreme_poverty', 'subsistence', 'near_subsistence', 'monit
 export const EARLY_WARNING_DEFAULTS: EarlyWarningConfig = {
   thresholds: { ...Object.fromEntries(LOW_INCOME.map((c) => [c, 10_000])), general: 50_000 },
   step: 10_000,
-  single_stay: { ...Object.fromEntries(LOW_INCOME.map((c) => [c, 6_000])), general: null },
+  single_stay: { ...Object.fromEntries(LOW_INCOME.map((c) => [c, null])), monitored: 6_000, general: null },
 };
 
 export function earlyWarningConfig(config: FundwatchConfig = {}): EarlyWarningConfig {

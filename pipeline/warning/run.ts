@@ -17,7 +17,8 @@ export interface EarlyWarningSummary {
  * (medfee_sumamt − fund_pay_sumamt; reversed settlements, their offsets and the originals of offsets left out)
  * is summed per month and year to date. A person is referred in the month their year-to-date amount first
  * crosses their category's threshold (level 1), and again only when it crosses threshold + k × step
- * (level k + 1); a single inpatient stay over the category's single-stay amount is referred too. The
+ * (level k + 1); a single inpatient stay over the category's single-stay amount is referred too (trigger
+ * `single_stay`; by default only 防止返贫监测对象 have one, see config.ts). Every referral records its trigger. The
  * category of a month is the aid_roster entry covering it (latest valid_from), else psn_info.aid_category,
  * else general. Referral ids are deterministic, so re-running on the same data creates nothing new.
  * Each new referral gets one delivery row per receiving department whose regions cover the person.

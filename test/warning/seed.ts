@@ -2,7 +2,8 @@ import type { Store } from '../../pipeline/store/store.ts';
 import { ClaimFixtures } from '../fixtures/claims.ts';
 
 /**
- * P1 低保 (subsistence): Jan stay oop 6,500 (single-stay trigger), Feb stay → ytd 11,000 (level 1),
+ * P1 低保 (subsistence) in psn_info, on the aid_roster as 防止返贫监测对象 (monitored) for January only: Jan stay oop
+ *   6,500 (the single-stay trigger, which by default only monitored persons have), Feb stay → ytd 11,000 (level 1),
  *   Mar a reversed 50,000 stay (ignored), Apr outpatient → ytd 21,000 (level 2).
  * P2 general in psn_info but on the aid_roster as monitored from March: ytd 11,500 in March → level 1.
  * P3 general: ytd 49,999.99, just under 50,000 → nothing.
@@ -32,6 +33,7 @@ export async function seedEarlyWarning(store: Store): Promise<void> {
   visit('V7', 'P2', '11', '2026-03-20', 'E11.900', '2型糖尿病');
   fx.settlement({ setl_id: 'S7', mdtrt_id: 'V7', medfee_sumamt: 1000, fund_pay_sumamt: 500 });
   fx.row('aid_roster', { certno: '420102198501011234', aid_category: 'monitored', valid_from: '2026-03-01', valid_to: null });
+  fx.row('aid_roster', { certno: '110101199003074514', aid_category: 'monitored', valid_from: '2026-01-01', valid_to: '2026-01-31' });
 
   visit('V8', 'P3', '21', '2026-02-01', 'S72.000', '股骨颈骨折');
   fx.settlement({ setl_id: 'S8', mdtrt_id: 'V8', medfee_sumamt: 99999.99, fund_pay_sumamt: 50000 });
