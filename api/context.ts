@@ -17,6 +17,9 @@ export interface ServerDeps {
   inboxDir: string;
   /** Starts a nightly run in the background; returns its run id. */
   startRun?: (actor: string) => Promise<{ run_id: string; started: boolean; message: string }>;
+  /** Runs a CLI command forwarded by the local CLI (`/internal/cli`), as the principal the route authenticated. Given by
+   *  the composition layer (app/serve.ts), so the API never imports the CLI. */
+  runCommand?: (argv: string[], principal: Principal) => Promise<{ stdout: string; stderr: string; exit_code: number }>;
   /** Called when a case detail had to compute its evidence live (the owner then refreshes `case_evidence`). */
   evidenceStale?: () => void;
 }

@@ -7,12 +7,12 @@ import { tempDir } from './helpers.ts';
 import { testRedis } from './queue/redis-test.ts';
 import { Store } from '../pipeline/store/store.ts';
 import { generateCity, MIN_DAYS } from '../data/generator/index.ts';
-import { runDemo, type DemoSummary } from '../pipeline/demo.ts';
+import { runDemo, type DemoSummary } from '../app/demo.ts';
 import { dispatchCases } from '../pipeline/queue/dispatch.ts';
 import { inspectionQueueName } from '../pipeline/queue/names.ts';
 import { ownerFilePath } from '../pipeline/owner/owner.ts';
 
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 // The smallest city the generator accepts.
 const CITY = { persons: 500, days: MIN_DAYS, seed: 1 };
 

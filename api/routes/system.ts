@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { HttpError, type AppDeps } from '../context.ts';
 import type { Metrics } from '../metrics.ts';
-import { runForwardedCli } from '../cli-runner.ts';
-import { LOCAL_TOKEN_HEADER } from '../../pipeline/owner/forward.ts';
+import { LOCAL_TOKEN_HEADER } from '../../pipeline/owner/owner.ts';
 import { checkRedis } from '../../pipeline/queue/redis.ts';
 import { authenticate, type Credentials } from '../../pipeline/access/identity.ts';
 import { AccessDenied, type Principal } from '../../pipeline/access/policy.ts';
@@ -40,7 +39,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps, metric
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 
-  // CLI forwarding (pipeline/owner/forward.ts): only with the local token from <db>.owner.json.
+  // CLI forwarding (app/cli/forward.ts): only with the local token from <db>.owner.json.
   // The command runs as the user its credentials authenticate (an API token, or a name and password); with none, as
   // the local administrator — the local token alone proves only access to the database's files.
   app.post<{ Body: { argv: string[]; credentials?: Credentials } }>('/internal/cli', {
@@ -70,6 +69,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: AppDeps, metric
       throw err;
     }
     await auditNow(store, { actor: who.user_id, action: 'cli_command', object_type: 'command', object_id: req.body.argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ').slice(0, 80), detail: { via: who.via } });
-    return runForwardedCli(store, req.body.argv, who);
+    if (!deps.runCommand) throw new HttpError(503, '本服务不接受转发的命令 this server runs no forwarded commands');
+    return deps.runCommand(req.body.argv, who);
   });
 }

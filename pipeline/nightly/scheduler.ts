@@ -46,7 +46,7 @@ function upsertNightlySchedule(queue: Queue, nightly: NightlyConfig): Promise<un
 
 /**
  * Re-creates the nightly job scheduler if Redis lost it (FLUSHALL, restart without persistence); idempotent.
- * The owner's queue reconcile runs it (api/start.ts passes it to `startQueueOwner` as an ensure step).
+ * The owner's queue reconcile runs it (app/serve.ts passes it to `startQueueOwner` as an ensure step).
  */
 export async function ensureNightlySchedule(settings: RedisSettings, config: FundwatchConfig): Promise<void> {
   const conn = openRedis(settings);

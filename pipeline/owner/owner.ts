@@ -15,6 +15,9 @@ export interface OwnerInfo {
   started_at: string;
 }
 
+/** The header a CLI command forwarded to the owner carries the local token in. */
+export const LOCAL_TOKEN_HEADER = 'x-fundwatch-local-token';
+
 export function ownerFilePath(dbPath: string): string {
   return resolve(dbPath) + '.owner.json';
 }

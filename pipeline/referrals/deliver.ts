@@ -191,7 +191,7 @@ export async function scheduleMonthlyFiles(q: Queue, rc: ReferralsConfig): Promi
 
 /**
  * Re-creates the monthly file-drop job scheduler if Redis lost it (FLUSHALL, restart without persistence);
- * idempotent. The owner's queue reconcile runs it (api/start.ts passes it to `startQueueOwner`).
+ * idempotent. The owner's queue reconcile runs it (app/serve.ts passes it to `startQueueOwner`).
  */
 export async function ensureMonthlyFilesSchedule(settings: RedisSettings, config: FundwatchConfig): Promise<void> {
   const conn = openRedis(settings);

@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Store } from './store.ts';
+
+/** What migrating needs of the store (store.ts opens the database and calls `migrate`, so this file does not import it). */
+export interface MigrationTarget {
+  run(sql: string, params?: (string | number)[]): Promise<void>;
+  all<T extends Record<string, unknown>>(sql: string): Promise<T[]>;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+}
 
 export const SCHEMA_DIR = fileURLToPath(new URL('../../sql/schema/', import.meta.url));
 
@@ -23,7 +29,7 @@ export function listMigrations(dir = SCHEMA_DIR): Migration[] {
     }));
 }
 
-export async function migrate(store: Store, dir = SCHEMA_DIR): Promise<string[]> {
+export async function migrate(store: MigrationTarget, dir = SCHEMA_DIR): Promise<string[]> {
   await store.run(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
   const done = new Set(

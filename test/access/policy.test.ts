@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { buildProgram } from '../../pipeline/cli/main.ts';
+import { buildProgram } from '../../app/cli/main.ts';
 import { ACTIONS, AccessDenied, COMMAND_ACTIONS, LOCAL_ADMIN, requireCloser, requireCommand, requireCaseWorker, scopeRegion, type Principal } from '../../pipeline/access/policy.ts';
 import { ROLES } from '../../pipeline/access/roles.ts';
 import { maskRaw } from '../../pipeline/access/mask.ts';

@@ -5,6 +5,7 @@ import type { Store } from '../../pipeline/store/store.ts';
 import { ClaimFixtures } from '../fixtures/claims.ts';
 import { updateCases } from '../../pipeline/cases/update.ts';
 import { buildServer, type ServerOptions } from '../../api/server.ts';
+import { runForwardedCli } from '../../app/cli-runner.ts';
 import { addUser, createApiToken } from '../../pipeline/access/users.ts';
 import type { Role } from '../../pipeline/access/roles.ts';
 import type { RedisSettings } from '../../pipeline/queue/redis.ts';
@@ -91,7 +92,8 @@ export async function seedStore(store: Store): Promise<{ cases: Record<string, s
 
 export async function testServer(store: Store, dir: string, redis: RedisSettings, opts: ServerOptions & { config?: FundwatchConfig; localToken?: string; evidenceStale?: () => void } = {}): Promise<FastifyInstance> {
   return buildServer(
-    { store, config: { redis: { prefix: redis.prefix }, ...(opts.config ?? {}) }, redis, dbPath: join(dir, 'test.duckdb'), inboxDir: join(dir, 'inbox'), localToken: opts.localToken, evidenceStale: opts.evidenceStale },
+    { store, config: { redis: { prefix: redis.prefix }, ...(opts.config ?? {}) }, redis, dbPath: join(dir, 'test.duckdb'), inboxDir: join(dir, 'inbox'), localToken: opts.localToken, evidenceStale: opts.evidenceStale,
+      runCommand: (argv, who) => runForwardedCli(store, argv, who) },
     { loginLimits: opts.loginLimits, bullBoard: opts.bullBoard ?? false },
   );
 }

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
-import { buildProgram } from '../../pipeline/cli/main.ts';
-import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
+import { buildProgram } from '../../app/cli/main.ts';
+import { cliInvocation, UsageError } from '../../app/cli/context.ts';
 import { tempDir } from '../helpers.ts';
 import { baseBatch, csvText, fee, rowsToColumns, visit, writeArrow, writeCsv, writeParquet } from '../fixtures/ingest/batch.ts';
 

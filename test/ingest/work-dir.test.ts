@@ -55,7 +55,7 @@ describe('ingest work directory (work-dir.ts)', () => {
     writeCsvBatch(d.dir, baseBatch());
     const db = s.store.path;
     s.store.close();
-    const r = spawnSync(process.execPath, ['pipeline/cli/fundwatch.js', 'ingest', d.dir, '--db', db], {
+    const r = spawnSync(process.execPath, ['app/cli/fundwatch.js', 'ingest', d.dir, '--db', db], {
       env: { ...process.env, TMPDIR: tmp.dir, FUNDWATCH_INGEST_CRASH_AFTER_FIRST_TABLE: '1' },
       encoding: 'utf8',
     });

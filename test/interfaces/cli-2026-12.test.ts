@@ -4,8 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
-import { buildProgram } from '../../pipeline/cli/main.ts';
-import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
+import { buildProgram } from '../../app/cli/main.ts';
+import { cliInvocation, UsageError } from '../../app/cli/context.ts';
 import { runDetection } from '../../pipeline/detect/engine.ts';
 import { decidedHistory, JAN, SHADOW } from '../detectors/framework/shadowFixture.ts';
 import { storeWithRealKb } from '../detectors/billing/kbStore.ts';
@@ -41,7 +41,7 @@ async function fwIn(args: string[]): Promise<Result> {
 
 function fw(args: string[]): Promise<Result> {
   return new Promise((done) => {
-    execFile('node', [resolve('pipeline/cli/fundwatch.js'), ...args, '--db', db, '--config', config], { cwd: dirname(db), env: { ...process.env, FUNDWATCH_DB: '' } }, (err, stdout, stderr) => {
+    execFile('node', [resolve('app/cli/fundwatch.js'), ...args, '--db', db, '--config', config], { cwd: dirname(db), env: { ...process.env, FUNDWATCH_DB: '' } }, (err, stdout, stderr) => {
       done({ code: err ? Number((err as { code?: unknown }).code ?? -1) : 0, stdout, stderr });
     });
   });

@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
-import { buildProgram } from '../../pipeline/cli/main.ts';
-import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
+import { buildProgram } from '../../app/cli/main.ts';
+import { cliInvocation, UsageError } from '../../app/cli/context.ts';
 import { tempDir } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import { certnoCheck, fee, person, provider, settlement, visit, writeCsvBatch, type Row } from '../fixtures/ingest/batch.ts';
@@ -13,11 +13,11 @@ import * as S from './shapes.ts';
 
 /**
  * The JSON shapes of ../shared/docs/interfaces.md, checked field by field. The writes, the exit-code paths and
- * one list go through the real CLI as a process (`node pipeline/cli/fundwatch.js`: stdout holds only JSON, exit
+ * one list go through the real CLI as a process (`node app/cli/fundwatch.js`: stdout holds only JSON, exit
  * codes 0/1/2, global options after the command, FUNDWATCH_DB); the other reads run the same commander program
  * in-process (each process start costs 2–3 s of CPU loading every command module).
  */
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 
 interface Result { code: number; stdout: string; stderr: string }
 

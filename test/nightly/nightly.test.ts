@@ -11,7 +11,7 @@ import { runNightly } from '../../pipeline/nightly/run.ts';
 import { nightlyConfig } from '../../pipeline/nightly/config.ts';
 import { systemStatus } from '../../api/routes/dashboard.ts';
 
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 
 interface Outcome { alerts: string[]; cases: string[]; referrals: string[]; batches: number; feeLines: number; duplicateFeeLines: number }
 

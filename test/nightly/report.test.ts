@@ -9,7 +9,7 @@ import { generateCity } from '../../data/generator/index.ts';
 import { runNightly } from '../../pipeline/nightly/run.ts';
 import { nightlyConfig } from '../../pipeline/nightly/config.ts';
 
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 
 /** The report's status line: `<b class="succeeded" …>成功 (succeeded)</b>`. */
 function reportStatus(html: string): string | null {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
-import { startOwnerServer } from '../../api/start.ts';
+import { startOwnerServer } from '../../app/serve.ts';
 import { addUser } from '../../pipeline/access/users.ts';
 import { ownerFilePath } from '../../pipeline/owner/owner.ts';
 

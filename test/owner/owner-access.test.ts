@@ -10,7 +10,7 @@ import { Store } from '../../pipeline/store/store.ts';
 import type { Role } from '../../pipeline/access/roles.ts';
 import { seedStore } from '../api/seed.ts';
 
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 const run = promisify(execFile);
 
 // Issue 12, defect 8 on the CLI: a command forwarded to the owner ran with the actor and --role it was given (an

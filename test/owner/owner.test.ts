@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { tempDir } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import { ownerFilePath, findLiveOwner } from '../../pipeline/owner/owner.ts';
-import { absolutePaths, dbPathFromArgv } from '../../pipeline/owner/forward.ts';
+import { absolutePaths, dbPathFromArgv } from '../../app/cli/forward.ts';
 import { Store } from '../../pipeline/store/store.ts';
 
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 const run = promisify(execFile);
 
 async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {

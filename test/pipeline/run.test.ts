@@ -12,7 +12,7 @@ import * as S from '../interfaces/shapes.ts';
  * `fundwatch run` runs the one pipeline (docs/interfaces.md, "Every path runs the same stages"): detection →
  * cases → early warning → dispatch; `--stages` limits it. Through the CLI as a process.
  */
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 
 interface Result { code: number; stdout: string; stderr: string }
 

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { tempStore } from '../helpers.ts';
 import { seedProviderCases } from './setup.ts';
 import { NO_REDIS_SERVER_MESSAGE, REDIS_SERVER_INSTALLED, startPrivateRedis, type PrivateRedis } from './private-redis.ts';
-import { startOwnerServer } from '../../api/start.ts';
+import { startOwnerServer } from '../../app/serve.ts';
 import { startQueueOwner } from '../../pipeline/queue/owner.ts';
 import { NIGHTLY_QUEUE, NIGHTLY_SCHEDULER_ID } from '../../pipeline/nightly/scheduler.ts';
 import { MONTHLY_FILES_SCHEDULER_ID } from '../../pipeline/referrals/deliver.ts';
@@ -43,7 +43,7 @@ describe.skipIf(!REDIS_SERVER_INSTALLED)('the owner re-creates the job scheduler
     { key: NIGHTLY_SCHEDULER_ID, pattern: '30 1 * * *', tz: 'Asia/Shanghai' },
   ];
 
-  it('the owner server (api/start.ts): FLUSHALL, and its next periodic reconcile brings both schedulers back', async () => {
+  it('the owner server (app/serve.ts): FLUSHALL, and its next periodic reconcile brings both schedulers back', async () => {
     const t = await tempStore();
     cleanups.push(t.cleanup);
     await seedProviderCases(t.store, 2);

@@ -6,8 +6,8 @@ import { tempStore } from '../helpers.ts';
 import { ClaimFixtures } from '../fixtures/claims.ts';
 import { rankSubjects } from '../../pipeline/rank/rank.ts';
 import { precisionAtK, rankingSection, type RankingTruthRow } from '../../pipeline/eval/ranking.ts';
-import { buildProgram } from '../../pipeline/cli/main.ts';
-import { cliInvocation, UsageError } from '../../pipeline/cli/context.ts';
+import { buildProgram } from '../../app/cli/main.ts';
+import { cliInvocation, UsageError } from '../../app/cli/context.ts';
 import { Store } from '../../pipeline/store/store.ts';
 
 let t: Awaited<ReturnType<typeof tempStore>>;

@@ -8,7 +8,7 @@ import { seedEarlyWarning, TWO_DEPARTMENTS } from '../warning/seed.ts';
 import { Store } from '../../pipeline/store/store.ts';
 import { runEarlyWarning } from '../../pipeline/warning/run.ts';
 
-const CLI = resolve('pipeline/cli/fundwatch.js');
+const CLI = resolve('app/cli/fundwatch.js');
 
 interface Result { code: number; stdout: string; stderr: string }
 

@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { tempStore } from '../helpers.ts';
 import { testRedis } from '../queue/redis-test.ts';
 import { seedEarlyWarning } from '../warning/seed.ts';
-import { startOwnerServer } from '../../api/start.ts';
+import { startOwnerServer } from '../../app/serve.ts';
 import { runNightly } from '../../pipeline/nightly/run.ts';
 import { MONTHLY_FILES_SCHEDULER_ID } from '../../pipeline/referrals/deliver.ts';
 import { runEarlyWarning } from '../../pipeline/warning/run.ts';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
-import { buildProgram } from '../../../pipeline/cli/main.ts';
-import { cliInvocation, UsageError } from '../../../pipeline/cli/context.ts';
+import { buildProgram } from '../../../app/cli/main.ts';
+import { cliInvocation, UsageError } from '../../../app/cli/context.ts';
 import { backtest, BacktestParamError, parseSetOptions } from '../../../pipeline/detect/backtest.ts';
 import { runDetection } from '../../../pipeline/detect/engine.ts';
 import { getDetector } from '../../../pipeline/detect/registry.ts';
