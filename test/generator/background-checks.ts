@@ -48,9 +48,10 @@ export const plainChecks: Record<string, string> = {
     SELECT s.setl_id FROM setl_d s JOIN psn_info p USING (psn_no) JOIN death_records d USING (certno)
     WHERE s.refd_setl_flag = '0' AND s.init_setl_id IS NULL AND s.setl_time::TIMESTAMP::DATE > d.die_date::DATE
     EXCEPT ${planted('care_after_death', 'setl_id')}`,
+  // The single-stay trigger is for 防止返贫监测对象 (monitored) only (pipeline/warning defaults).
   single_stay_low_income: `
     SELECT s.psn_no FROM setl_d s JOIN psn_info p USING (psn_no)
-    WHERE coalesce(p.aid_category, '') <> '' AND s.med_type IN ('21','28') AND s.refd_setl_flag = '0' AND s.init_setl_id IS NULL
+    WHERE p.aid_category = 'monitored' AND s.med_type IN ('21','28') AND s.refd_setl_flag = '0' AND s.init_setl_id IS NULL
       AND s.medfee_sumamt::DECIMAL(14,2) - s.fund_pay_sumamt::DECIMAL(14,2) > 6000
     EXCEPT SELECT psn_no FROM truth WHERE detector_id = 'early_warning' AND expect = 'alert'`,
   high_cost_single_stay: `
@@ -154,7 +155,7 @@ export function legitimacyChecks(n: number): Record<string, string> {
       EXCEPT ${planted('price_over_ceiling', 'mdtrt_id')}`,
     single_stay_low_income: `
       SELECT s.psn_no FROM setl_d s JOIN psn_info p USING (psn_no)
-      WHERE coalesce(p.aid_category, '') <> '' AND s.med_type IN ('21','28') AND s.refd_setl_flag = '0' AND s.init_setl_id IS NULL
+      WHERE p.aid_category = 'monitored' AND s.med_type IN ('21','28') AND s.refd_setl_flag = '0' AND s.init_setl_id IS NULL
         AND s.medfee_sumamt::DECIMAL(14,2) - s.fund_pay_sumamt::DECIMAL(14,2) > 6000
       EXCEPT SELECT psn_no FROM truth WHERE detector_id = 'early_warning' AND expect = 'alert'`,
     // Five persons' same drug by one physician within two minutes only where charges are posted at set times.

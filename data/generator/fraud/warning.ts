@@ -11,7 +11,8 @@ import { hospital, regionCode } from './common.ts';
 /**
  * High-expense early warning (not a detector): people whose year-to-date out-of-pocket crosses the threshold
  * (aid categories 10,000 yuan, others 50,000) through stays with self-paid (丙类) drugs, people who stop
- * just under it, low-income persons with one stay above / below the 6,000 yuan single-stay trigger, and
+ * just under it, monitored persons (防止返贫监测对象) with one stay above / below the 6,000 yuan single-stay trigger
+ * (a 低保 person with the same stay is not referred), and
  * aid_roster entries that override psn_info. The month of crossing is taken from the sink (index.ts writes one truth row per crossing).
  */
 const CYCLE = 26; // days between admissions: 20 days after discharge, clear of split_hospitalisation (≤ 15)
@@ -77,13 +78,19 @@ export async function plantEarlyWarning(ctx: GenContext): Promise<void> {
     await stays(ctx, slots, under2, GENERAL_THRESHOLD - 80_000);
     truth.add('early_warning', 'early_warning', 'person', 'no_alert', '一般人员自付略低于阈值', { psn_no: under2.psn_no }, '一般参保人年度累计自付约49,200元，未达50,000元');
 
-    // Single stay: a low-income person's one stay above 6,000 yuan out of pocket is referred on its own; look-alike 5,500.
-    const one = reservePerson(ctx, older(true));
+    // Single stay: the 6,000-yuan single-stay trigger is a local rule for 防止返贫监测对象 (monitored) only, so a monitored
+    // person's one stay of 7,000 yuan is referred on its own; look-alikes: a monitored person at 5,500, and a 低保
+    // person with the same 7,000-yuan stay (year to date below their 10,000 line).
+    const monitored = (p: Person) => p.insu_admdvs === r && p.aid_category === 'monitored' && p.age >= 40;
+    const one = reservePerson(ctx, monitored);
     const [month] = await stays(ctx, slots, one, SINGLE_STAY_AID + 100_000, 1);
-    truth.add('early_warning', 'early_warning', 'person', 'alert', '救助对象单次住院高额自付', { psn_no: one.psn_no, month: month! }, '救助对象一次住院个人自付约7,000元，超过单次6,000元');
-    const oneOk = reservePerson(ctx, older(true));
+    truth.add('early_warning', 'early_warning', 'person', 'alert', '监测对象单次住院高额自付', { psn_no: one.psn_no, month: month! }, '防止返贫监测对象一次住院个人自付约7,000元，超过单次6,000元');
+    const oneOk = reservePerson(ctx, monitored);
     await stays(ctx, slots, oneOk, SINGLE_STAY_AID - 50_000, 1);
-    truth.add('early_warning', 'early_warning', 'person', 'no_alert', '救助对象单次住院自付略低', { psn_no: oneOk.psn_no }, '救助对象一次住院个人自付约5,500元，未达单次6,000元');
+    truth.add('early_warning', 'early_warning', 'person', 'no_alert', '监测对象单次住院自付略低', { psn_no: oneOk.psn_no }, '防止返贫监测对象一次住院个人自付约5,500元，未达单次6,000元');
+    const dibao = reservePerson(ctx, (p) => p.insu_admdvs === r && p.aid_category === 'subsistence' && p.age >= 40);
+    await stays(ctx, slots, dibao, SINGLE_STAY_AID + 100_000, 1);
+    truth.add('early_warning', 'early_warning', 'person', 'no_alert', '低保对象单次住院自付7,000元', { psn_no: dibao.psn_no }, '低保对象一次住院个人自付约7,000元：单次触发只适用于防止返贫监测对象，年度累计未达10,000元');
 
     // aid_roster overrides psn_info: listed as general, but the civil-affairs roster names them subsistence
     // (低保) from last year on — the 10,000 yuan line applies. Look-alike: roster entry ended before any spending.
