@@ -13,7 +13,7 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 项目限支付疗程 (GZ10000102010000)，知识库第八批-3（限定疗程）',
   subject_type: 'person',
   params: {
-    course_gap_days: { default: 30, unit: '天', description_zh: '两次治疗间隔超过此天数视为新疗程 (a gap longer than this starts a new course)' },
+    course_gap_days: { default: 30, unit: '天', min: 1, max: 365, description_zh: '两次治疗间隔超过此天数视为新疗程 (a gap longer than this starts a new course)' },
   },
   lookbackDays: 400,
   sql: 'billing/kp_course_length.sql',

@@ -19,6 +19,7 @@ export const detector: Detector = {
     first_rx_lookback_days: {
       default: 365,
       unit: '天',
+      min: 30, max: 1095,
       description_zh: '“首次处方需二级及以上”药品：回看此天数内是否已在达标机构开具过 (look-back for a qualifying first prescription)',
     },
   },

@@ -13,7 +13,7 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 药品限支付疗程 (GZ10000101010000)，知识库第六批（限定支付疗程）',
   subject_type: 'person',
   params: {
-    course_gap_days: { default: 30, unit: '天', description_zh: '两次用药间隔超过此天数视为新疗程 (a gap longer than this starts a new course)' },
+    course_gap_days: { default: 30, unit: '天', min: 1, max: 365, description_zh: '两次用药间隔超过此天数视为新疗程 (a gap longer than this starts a new course)' },
     use_prd_days: { default: true, unit: 'boolean', description_zh: '按 prd_days 计算门诊带药覆盖天数 (count prd_days of supply as days of use)' },
   },
   lookbackDays: 400,

@@ -22,9 +22,10 @@ export const detector: Detector = {
     discount_ratio: {
       default: 0.5,
       unit: 'ratio',
+      min: 0.1, max: 1,
       description_zh: '第二及以后手术最多按全价的此比例收取；高于即为未折价 (later operations may be billed at most this share of the full price)',
     },
-    price_tolerance: { default: 0.01, unit: '元', description_zh: '单价比较容差 (unit-price tolerance)' },
+    price_tolerance: { default: 0.01, unit: '元', min: 0, max: 10, description_zh: '单价比较容差 (unit-price tolerance)' },
   },
   lookbackDays: 90,
   sql: 'billing/kp_surgery_discount.sql',

@@ -18,16 +18,18 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第四十条（诱导、协助他人冒名就医、购药）',
   subject_type: 'physician',
   params: {
-    min_persons: { default: 5, unit: '人', description_zh: '时间窗内新患者人数达到此值，取值 3–50 (distinct new persons within the window)' },
+    min_persons: { default: 5, unit: '人', min: 3, max: 50, description_zh: '时间窗内新患者人数达到此值，取值 3–50 (distinct new persons within the window)' },
     pharmacy_min_persons: {
       default: 10,
       unit: '人',
+      min: 3, max: 100,
       description_zh: '药店（多个收银台共用一个工号排队结算）时间窗内新顾客人数达到此值，取值 3–100 (pharmacies: distinct new persons within the window)',
     },
-    window_minutes: { default: 2, unit: '分钟', description_zh: '滑动时间窗长度，按就诊开始（挂号、购药）时间计，取值 1–30 (sliding window on visit begin times)' },
+    window_minutes: { default: 2, unit: '分钟', min: 1, max: 30, description_zh: '滑动时间窗长度，按就诊开始（挂号、购药）时间计，取值 1–30 (sliding window on visit begin times)' },
     known_patient_days: {
       default: 90,
       unit: '天',
+      min: 0, max: 365,
       description_zh: '此前该天数内在本机构就诊过的参保人视为老患者，不计入人数；0 则都计入，取值 0–365 (regular patients of the provider are not counted)',
     },
   },

@@ -19,11 +19,13 @@ export const detector: Detector = {
     grace_days: {
       default: 0,
       unit: '天',
+      min: 0, max: 7,
       description_zh: '死亡日期之后的宽限天数，取值 0–7 (charges dated more than this many days after the death date fire)',
     },
     discharge_grace_days: {
       default: 1,
       unit: '天',
+      min: 0, max: 3,
       description_zh:
         '院内死亡：住院在死亡后该天数内出院的，这几天的非药品收费（尸体料理、出院当日床位、结算）不计，药品仍计；取值 0–3 (in-hospital death: non-drug charges of a discharge within this many days)',
     },

@@ -34,6 +34,7 @@ export const detector: Detector = {
     newborn_days: {
       default: 28,
       unit: '天',
+      min: 0, max: 60,
       description_zh:
         '新生儿随母结算：母亲分娩后该天数内、或就诊含围产期/新生儿诊断（P00–P96、Z38）时，女性就诊中的男性限定编码属新生儿，不计；0 则不排除，取值 0–60 (newborn care on the mother’s card)',
     },

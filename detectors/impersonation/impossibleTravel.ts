@@ -22,22 +22,26 @@ export const detector: Detector = {
     min_distance_km: {
       default: 50,
       unit: '公里',
+      min: 10, max: 500,
       description_zh: '两家机构直线距离（haversine）不少于此值才比较，同城往来不计，取值 10–500 (minimum great-circle distance)',
     },
     max_speed_kmh: {
       default: 120,
       unit: '公里/小时',
+      min: 60, max: 200,
       description_zh:
         '地面交通（汽车、城际铁路）门到门最高直线速度，取值 60–200；按离开前一机构（就诊结束或结算，取早者）到后一机构挂号就诊计 (door-to-door road/rail speed on the great circle)',
     },
     long_distance_overhead_minutes: {
       default: 90,
       unit: '分钟',
+      min: 30, max: 300,
       description_zh: '高铁、航空出行往返车站机场的最少时间，取值 30–300 (getting to and from the station or airport)',
     },
     long_distance_speed_kmh: {
       default: 500,
       unit: '公里/小时',
+      min: 200, max: 900,
       description_zh: '高铁、航空的直线速度，取值 200–900 (rail or air speed on the great circle)',
     },
     online_markers: {

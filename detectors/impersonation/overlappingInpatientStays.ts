@@ -20,6 +20,7 @@ export const detector: Detector = {
     min_overlap_days: {
       default: 1,
       unit: '天',
+      min: 1, max: 30,
       description_zh: '重叠天数不少于此值才触发，取值 1–30；当天出院当天转入他院（转院）重叠 0 天 (a same-day transfer overlaps 0 days)',
     },
     exempt_dialysis: {

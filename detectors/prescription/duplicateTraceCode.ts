@@ -22,11 +22,13 @@ export const detector: Detector = {
     split_tolerance: {
       default: 0.01,
       unit: '盒',
+      min: 0, max: 0.2,
       description_zh: '拆零销售累计数量允许超出一盒的舍入误差，取值 0–0.2 (unit-dose sales of one box may add up to 1 + this many boxes)',
     },
     max_ward_units: {
       default: 100,
       unit: '单位',
+      min: 2, max: 500,
       description_zh:
         '住院药房按剂拆零摆药：同一住院期间同一盒追溯码累计数量（片、支）不超过此值，取值 2–500；目录无包装规格，按常见最大包装量 (unit doses from one box on one stay; the pack size is not in med_catalog)',
     },

@@ -22,6 +22,7 @@ export const detector: Detector = {
     tolerance_days: {
       default: 0,
       unit: '天',
+      min: 0, max: 14,
       description_zh: '允许超出目录最大天数的天数，取值 0–14 (fires when prd_days > max_days_supply + tolerance)',
     },
   },

@@ -19,15 +19,16 @@ export const detector: Detector = {
     '《医疗保障基金使用监督管理条例》第三十八条（超量开药、重复开药）；国家医保局《关于进一步加强超量开药智能监管工作的通知》（2025年11月，短期内跨机构重复购药）；两库规则 GZ10000204003000 频繁购药',
   subject_type: 'person',
   params: {
-    window_days: { default: 90, unit: '天', description_zh: '回看窗口：只比较本次购药前该天数内的同药购药，取值 30–120 (fills compared within this window)' },
-    ratio: { default: 1.5, unit: 'ratio', description_zh: '此前累计供药天数超过经过天数的倍数即触发，取值 1–5 (prior supply > elapsed days × ratio + tolerance)' },
-    min_fills: { default: 3, unit: '次', description_zh: '窗口内最少购药次数（含本次），取值 2–20 (fills in the window, this one included)' },
+    window_days: { default: 90, unit: '天', min: 30, max: 120, description_zh: '回看窗口：只比较本次购药前该天数内的同药购药，取值 30–120 (fills compared within this window)' },
+    ratio: { default: 1.5, unit: 'ratio', min: 1, max: 5, description_zh: '此前累计供药天数超过经过天数的倍数即触发，取值 1–5 (prior supply > elapsed days × ratio + tolerance)' },
+    min_fills: { default: 3, unit: '次', min: 2, max: 20, description_zh: '窗口内最少购药次数（含本次），取值 2–20 (fills in the window, this one included)' },
     travel_tolerance_days: {
       default: 30,
       unit: '天',
+      min: 0, max: 90,
       description_zh: '外出、节假日备药宽容天数，加在允许天数上，取值 0–90 (travel and holiday stock-up tolerance added to the allowance)',
     },
-    min_providers: { default: 1, unit: '家', description_zh: '窗口内最少涉及机构数；设为 2 只看跨机构，取值 1–10 (distinct providers in the window)' },
+    min_providers: { default: 1, unit: '家', min: 1, max: 10, description_zh: '窗口内最少涉及机构数；设为 2 只看跨机构，取值 1–10 (distinct providers in the window)' },
   },
   // window_days is at most 90 by default; a larger configured window sees at most 120 days of history.
   lookbackDays: 120,

@@ -38,9 +38,9 @@ export const detector: Detector = {
     '《处方管理办法》第十九条（处方一般不得超过7日用量，急诊处方一般不得超过3日用量；慢性病、老年病或特殊情况可适当延长，医师应注明理由）；《长期处方管理规范（试行）》（最长不超过12周）；《医疗保障基金使用监督管理条例》第三十八条（超量开药）',
   subject_type: 'visit',
   params: {
-    outpatient_max_days: { default: 7, unit: '天', description_zh: '门诊处方用药天数上限，取值 1–30 (outpatient, med_type 1x, and pharmacy purchases without chronic context)' },
-    emergency_max_days: { default: 3, unit: '天', description_zh: '急诊处方用药天数上限，取值 1–7 (emergency, med_type 13)' },
-    chronic_max_days: { default: 84, unit: '天', description_zh: '长期处方上限 12 周，取值 28–90 (long prescription of a chronic condition)' },
+    outpatient_max_days: { default: 7, unit: '天', min: 1, max: 30, description_zh: '门诊处方用药天数上限，取值 1–30 (outpatient, med_type 1x, and pharmacy purchases without chronic context)' },
+    emergency_max_days: { default: 3, unit: '天', min: 1, max: 7, description_zh: '急诊处方用药天数上限，取值 1–7 (emergency, med_type 13)' },
+    chronic_max_days: { default: 84, unit: '天', min: 28, max: 90, description_zh: '长期处方上限 12 周，取值 28–90 (long prescription of a chronic condition)' },
     pharmacy_as_outpatient: {
       default: true,
       unit: 'boolean',

@@ -17,13 +17,14 @@ export const detector: Detector = {
   legal_basis: '《医疗保障基金使用监督管理条例》第三十八条（超量开药）',
   subject_type: 'physician',
   params: {
-    min_peers: { default: 10, unit: '人', description_zh: '开具该药的最少医师数，不足则跳过，取值 5–1000 (drugs with fewer prescribing physicians are skipped)' },
-    z_threshold: { default: 2.5, unit: 'z', description_zh: 'ln(用量) 稳健 z 分数阈值，取值 2–10 (robust z on ln volume)' },
-    min_ratio: { default: 30, unit: 'ratio', description_zh: '用量 / 同行中位数 下限，取值 2–1000 (volume ÷ peer median)' },
-    spread_floor: { default: 0.1, unit: 'ln', description_zh: 'z 分母下限，取值 0.01–1 (floor of 1.4826·MAD on the ln scale)' },
+    min_peers: { default: 10, unit: '人', min: 5, max: 1000, description_zh: '开具该药的最少医师数，不足则跳过，取值 5–1000 (drugs with fewer prescribing physicians are skipped)' },
+    z_threshold: { default: 2.5, unit: 'z', min: 2, max: 10, description_zh: 'ln(用量) 稳健 z 分数阈值，取值 2–10 (robust z on ln volume)' },
+    min_ratio: { default: 30, unit: 'ratio', min: 2, max: 1000, description_zh: '用量 / 同行中位数 下限，取值 2–1000 (volume ÷ peer median)' },
+    spread_floor: { default: 0.1, unit: 'ln', min: 0.01, max: 1, description_zh: 'z 分母下限，取值 0.01–1 (floor of 1.4826·MAD on the ln scale)' },
     min_per_rx_ratio: {
       default: 4,
       unit: 'ratio',
+      min: 1, max: 100,
       description_zh: '每条处方明细的开具量 / 同行中位数 下限，取值 1–100；12周长期处方约为4周处方的3倍，不应因此触发 (volume per prescription line ÷ peers’ median)',
     },
   },

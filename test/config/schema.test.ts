@@ -37,3 +37,19 @@ describe('one schema for the whole config file', () => {
     expect(nightlyConfig({ nightly: { report_top: 5 } }).report_top).toBe(5);
   });
 });
+
+describe('every detector parameter is bounded', () => {
+  it('each number parameter has min <= default <= max, and the schema refuses values outside', async () => {
+    const { listDetectors } = await import('../../pipeline/detect/registry.ts');
+    const unbounded: string[] = [];
+    for (const d of await listDetectors()) {
+      for (const [name, spec] of Object.entries(d.params)) {
+        if (typeof spec.default !== 'number') continue;
+        if (spec.min === undefined || spec.max === undefined || !(spec.min <= spec.default && spec.default <= spec.max)) unbounded.push(`${d.id}.${name}`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+    await expect(validateConfig({ detectors: { card_stacking: { params: { min_persons: 1 } } } }, extra)).rejects.toThrow(/detectors.card_stacking.params.min_persons 无效 \(must be >= 3\)/);
+    await expect(validateConfig({ detectors: { card_stacking: { regions: { '421000': { window_minutes: 99 } } } } }, extra)).rejects.toThrow(/regions.421000.window_minutes 无效/);
+  });
+});
