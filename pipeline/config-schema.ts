@@ -4,6 +4,8 @@ import { NIGHTLY_SCHEMA } from './nightly/config.ts';
 import { REFERRALS_SCHEMA } from './referrals/config.ts';
 import { REDIS_SCHEMA } from './queue/redis.ts';
 import { INGEST_SCHEMA } from './ingest/ingest.ts';
+import { EARLY_WARNING_SCHEMA } from './warning/config.ts';
+import { HOLIDAYS_SCHEMA } from '../detectors/provider_pattern/weekendHolidayActivity.ts';
 import { detectorSchema } from './detect/params.ts';
 import { listDetectors } from './detect/registry.ts';
 
@@ -20,10 +22,12 @@ export async function configSchema(extra: Record<string, JsonSchema> = {}): Prom
     referrals: REFERRALS_SCHEMA,
     redis: REDIS_SCHEMA,
     ingest: INGEST_SCHEMA,
+    early_warning: EARLY_WARNING_SCHEMA,
+    holidays: HOLIDAYS_SCHEMA,
     detectors: { type: 'object', additionalProperties: false, properties: Object.fromEntries(detectors.map((d) => [d.id, detectorSchema(d)])) },
     ...extra,
   };
-  for (const name of CONFIG_SECTIONS) sections[name] ??= { type: 'object' };
+  for (const name of CONFIG_SECTIONS) if (!sections[name]) throw new Error(`config section ${name} has no schema`);
   return { type: 'object', additionalProperties: false, patternProperties: { '^[$_]': {} }, properties: sections };
 }
 

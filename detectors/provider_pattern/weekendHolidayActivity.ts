@@ -1,5 +1,5 @@
 import type { Store } from '../../pipeline/store/store.ts';
-import { configSection, type FundwatchConfig } from '../../pipeline/config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../../pipeline/config.ts';
 import type { Detector, ExplainInput } from '../types.ts';
 import { num, yuan } from '../../pipeline/detect/explain.ts';
 import { careCodes } from '../admission/careCodes.ts';
@@ -75,8 +75,11 @@ export interface HolidayConfig {
  * Rewrites table holiday_override from config section `holidays` (see data/reference/holidays/README.md).
  * Bad entries throw, naming the key and value.
  */
+const DAYS: JsonSchema = { type: 'array', items: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } };
+export const HOLIDAYS_SCHEMA: JsonSchema = { type: 'object', additionalProperties: false, properties: { holidays: DAYS, workdays: DAYS, normal: DAYS } };
+
 export async function applyHolidayConfig(store: Store, config: FundwatchConfig): Promise<void> {
-  const section = configSection<HolidayConfig>(config, 'holidays');
+  const section = checkSection<HolidayConfig>(config, 'holidays', HOLIDAYS_SCHEMA);
   const rows: [string, string][] = [];
   const seen = new Map<string, string>();
   for (const kind of ['holidays', 'workdays', 'normal'] as const) {

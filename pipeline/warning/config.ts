@@ -1,4 +1,4 @@
-import { configSection, type FundwatchConfig } from '../config.ts';
+import { checkSection, type FundwatchConfig, type JsonSchema } from '../config.ts';
 
 /** Aid categories of the data contract (psn_info.aid_category / aid_roster); `general` = none. */
 export const AID_CATEGORIES = ['extreme_poverty', 'subsistence', 'near_subsistence', 'monitored', 'poverty_alleviated', 'catastrophic_illness', 'general'] as const;
@@ -40,17 +40,24 @@ export const EARLY_WARNING_DEFAULTS: EarlyWarningConfig = {
   single_stay: { ...Object.fromEntries(LOW_INCOME.map((c) => [c, null])), monitored: 6_000, general: null },
 };
 
+const yuan = { type: 'number', minimum: 0, maximum: 1e8 };
+const perCategory = (value: JsonSchema): JsonSchema => ({ type: 'object', additionalProperties: false, properties: Object.fromEntries(AID_CATEGORIES.map((c) => [c, value])) });
+
+export const EARLY_WARNING_SCHEMA: JsonSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    thresholds: perCategory(yuan),
+    step: yuan,
+    single_stay: perCategory({ oneOf: [yuan, { type: 'null' }] }),
+  },
+};
+
 export function earlyWarningConfig(config: FundwatchConfig = {}): EarlyWarningConfig {
-  const s = configSection<EarlyWarningConfig>(config, 'early_warning');
+  const s = checkSection<Partial<EarlyWarningConfig>>(config, 'early_warning', EARLY_WARNING_SCHEMA);
   const out: EarlyWarningConfig = {
     thresholds: { ...EARLY_WARNING_DEFAULTS.thresholds, ...(s.thresholds ?? {}) },
     step: s.step ?? EARLY_WARNING_DEFAULTS.step,
     single_stay: { ...EARLY_WARNING_DEFAULTS.single_stay, ...(s.single_stay ?? {}) },
   };
-  const bad = (k: string, v: unknown) => new Error(`配置项 early_warning.${k} 必须是非负金额 (must be a non-negative amount in yuan), got ${JSON.stringify(v)}`);
-  for (const [k, v] of Object.entries(out.thresholds)) if (typeof v !== 'number' || !(v >= 0)) throw bad(`thresholds.${k}`, v);
-  for (const [k, v] of Object.entries(out.single_stay)) if (v !== null && (typeof v !== 'number' || !(v >= 0))) throw bad(`single_stay.${k}`, v);
-  if (typeof out.step !== 'number' || !(out.step >= 0)) throw bad('step', out.step);
-  if (out.thresholds.general === undefined) throw bad('thresholds.general', undefined);
   return out;
 }
