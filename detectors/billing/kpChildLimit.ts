@@ -3,11 +3,12 @@ import { byLimit, charged, items, num } from './explainText.ts';
 
 /**
  * Drug or service limited to an age group billed outside it: 儿童/婴幼儿/新生儿 (知识库第一批 限定年龄对象) and
- * 法定就业年龄 (第八批-2, 职业功能训练). The age bounds are parameters, per pooling region.
+ * 法定就业年龄 (第八批-2, 职业功能训练). The age bounds are parameters, per pooling region. A newborn's care billed on
+ * the mother's card after a delivery (新生儿随母结算) is not a violation.
  */
 export const detector: Detector = {
   id: 'kp_child_limit',
-  version: 1,
+  version: 2,
   family: 'billing',
   gz_code: 'GZ10000101007000',
   title_zh: '药品/医疗服务项目限定年龄（限儿童、限新生儿、限就业年龄）',

@@ -3,6 +3,9 @@
 --   儿童 child (知识库第一批): age >= p.child_max_age;  婴幼儿 infant: age >= p.infant_max_age;
 --   新生儿 newborn: days since birth > p.newborn_max_days;
 --   法定就业年龄 working_age (第八批-2, 职业功能训练): age < p.working_age_min or age >= p.working_age_max.
+-- A newborn's care billed on the mother's card (新生儿随母结算, 母婴同室) is no violation: a newborn-only item on a
+-- visit of a woman that lists a perinatal or newborn code (P00–P96, Z38), or within p.newborn_max_days after her
+-- delivery (O80–O84, Z37, obstetric procedures 72–74 — the delivery visit included), is left out.
 -- One hit per visit; offending lines = the limited items' lines; amount at risk = Σ their totals.
 -- Lines are read from $scan_from (the detector's lookback) so a visit's evidence is complete when a stay spans
 -- run windows; activity_date is the latest offending day, so each run that sees a new offending line
@@ -35,6 +38,24 @@ line AS (
      OR (a.age_group = 'newborn' AND a.age_days > p.newborn_max_days)
      OR (a.age_group = 'working_age' AND (a.age_years < p.working_age_min OR a.age_years >= p.working_age_max))
   GROUP BY a.feedetl_sn
+),
+newborn_on_mother AS (
+  -- visits of women holding out-of-age newborn items, where the newborn's care may be billed
+  SELECT DISTINCT v.mdtrt_id
+  FROM (SELECT DISTINCT l.mdtrt_id, l.psn_no, p.newborn_max_days FROM line l JOIN params p ON p.admdvs = l.admdvs
+        WHERE l.age_group = 'newborn') w
+  JOIN psn_info ps ON ps.psn_no = w.psn_no AND ps.gend = '2'
+  JOIN clean_mdtrt v ON v.mdtrt_id = w.mdtrt_id
+  JOIN clean_mdtrt d ON d.psn_no = w.psn_no AND d.begntime <= coalesce(v.endtime, v.begntime)
+   AND d.begntime >= v.begntime - to_days(CAST(w.newborn_max_days AS INTEGER))
+  WHERE list_has_any(list_transform(list_prepend(d.dscg_maindiag_code, coalesce(string_split(d.diag_codes, '|'), []::VARCHAR[])),
+                                    lambda x: upper(left(trim(x), 3))), ['O80', 'O81', 'O82', 'O83', 'O84', 'Z37', 'Z38'])
+     OR list_has_any(list_transform(coalesce(string_split(d.oprn_oprt_codes, '|'), []::VARCHAR[]), lambda x: left(trim(x), 2)), ['72', '73', '74'])
+     OR list_bool_or(list_transform(list_prepend(v.dscg_maindiag_code, coalesce(string_split(v.diag_codes, '|'), []::VARCHAR[])),
+                                    lambda x: upper(left(trim(x), 3)) BETWEEN 'P00' AND 'P96'))
+),
+kept AS (
+  SELECT * FROM line WHERE NOT (age_group = 'newborn' AND mdtrt_id IN (SELECT mdtrt_id FROM newborn_on_mother))
 )
 SELECT any_value(l.psn_no) AS psn_no, any_value(l.fixmedins_code) AS fixmedins_code, NULL::VARCHAR AS bilg_dr_codg,
        l.mdtrt_id, NULL::VARCHAR AS setl_id,
@@ -51,5 +72,5 @@ SELECT any_value(l.psn_no) AS psn_no, any_value(l.fixmedins_code) AS fixmedins_c
        sum(l.amount)::DECIMAL(14, 2) AS amount_at_risk,
        max(l.d) AS activity_date,
        l.mdtrt_id AS evidence_key
-FROM line l JOIN params p ON p.admdvs = l.admdvs
+FROM kept l JOIN params p ON p.admdvs = l.admdvs
 GROUP BY l.mdtrt_id

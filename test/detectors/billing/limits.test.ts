@@ -94,6 +94,25 @@ describe('kp_child_limit', () => {
     ]);
   });
 
+  it("a newborn's care billed on the mother's card after her delivery is no violation (新生儿随母结算)", async () => {
+    const b = new BillingClaims(store).provider('H1');
+    b.person('MUM', { gend: '2', brdy: '1995-03-01' }).person('MUM2', { gend: '2', brdy: '1994-03-01' }).person('DAD', { gend: '1', brdy: '1993-03-01' });
+    // Delivery stay with the newborn's lavage on it; her follow-up stay within 28 days with a newborn code; an
+    // unrelated stay of hers two months later; a man's stay; another woman's stay without any delivery.
+    b.visit('VDEL', 'MUM', 'H1', '52', '2026-01-05 09:00:00', [{ med_list_codg: NEWBORN_LAVAGE, pric: 40 }], { endtime: '2026-01-08 09:00:00', dscg_maindiag_code: 'O80.001' });
+    b.visit('VFOL', 'MUM', 'H1', '21', '2026-01-20 09:00:00', [{ med_list_codg: NEWBORN_LAVAGE, pric: 40 }], { endtime: '2026-01-22 09:00:00', dscg_maindiag_code: 'O86.400' });
+    b.visit('VLATE', 'MUM', 'H1', '21', '2026-03-20 09:00:00', [{ med_list_codg: NEWBORN_LAVAGE, pric: 40 }], { endtime: '2026-03-22 09:00:00', dscg_maindiag_code: 'K80.100' });
+    b.visit('VDAD', 'DAD', 'H1', '21', '2026-01-06 09:00:00', [{ med_list_codg: NEWBORN_LAVAGE, pric: 40 }], { endtime: '2026-01-07 09:00:00', dscg_maindiag_code: 'Z38.000' });
+    b.visit('VMUM2', 'MUM2', 'H1', '21', '2026-01-06 09:00:00', [{ med_list_codg: NEWBORN_LAVAGE, pric: 40 }], { endtime: '2026-01-07 09:00:00', dscg_maindiag_code: 'K35.800' });
+    await b.flush();
+    const alerts = await detectOnce(store, 'kp_child_limit', { from: '2026-01-01', to: '2026-03-31' });
+    expect(alerts.map(pick)).toEqual([
+      { mdtrt_id: 'VDAD', psn_no: 'DAD', feedetl_sn: ['VDAD-1'], amount_at_risk: 40 },
+      { mdtrt_id: 'VLATE', psn_no: 'MUM', feedetl_sn: ['VLATE-1'], amount_at_risk: 40 },
+      { mdtrt_id: 'VMUM2', psn_no: 'MUM2', feedetl_sn: ['VMUM2-1'], amount_at_risk: 40 },
+    ]);
+  });
+
   it('takes the children age limit from the config', async () => {
     const b = new BillingClaims(store).provider('H1');
     b.person('AGE15', { brdy: '2010-03-01' }).person('AGE13', { brdy: '2012-03-01' });
