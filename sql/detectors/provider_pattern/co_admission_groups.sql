@@ -68,15 +68,7 @@ prov_households AS (
 ),
 all_prov AS (
   SELECT f.fixmedins_code, f.admdvs,
-         CASE fw_level_tier(f.hosp_lv) WHEN '三级' THEN '三级' WHEN '二级' THEN '二级' WHEN '一级' THEN '一级'
-              ELSE CASE WHEN f.fixmedins_type = 'hospital' THEN '未定级' ELSE '' END END
-         || CASE WHEN f.fixmedins_type <> 'hospital' THEN ''
-                 WHEN f.fixmedins_name LIKE '%儿童%' THEN '儿童' WHEN f.fixmedins_name LIKE '%妇幼%' OR f.fixmedins_name LIKE '%妇产%' THEN '妇幼'
-                 WHEN f.fixmedins_name LIKE '%肿瘤%' THEN '肿瘤' WHEN f.fixmedins_name LIKE '%中医%' OR f.fixmedins_name LIKE '%中西医%' THEN '中医'
-                 WHEN f.fixmedins_name LIKE '%精神%' THEN '精神' WHEN f.fixmedins_name LIKE '%康复%' THEN '康复'
-                 WHEN f.fixmedins_name LIKE '%口腔%' THEN '口腔' WHEN f.fixmedins_name LIKE '%眼科%' THEN '眼科' ELSE '' END
-         || CASE f.fixmedins_type WHEN 'hospital' THEN '医院' WHEN 'clinic' THEN '诊所' WHEN 'pharmacy' THEN '药店'
-                 ELSE coalesce(f.fixmedins_type, '未知类型') || '机构' END AS peer_group,
+         fw_provider_kind(f.hosp_lv, f.fixmedins_type, f.fixmedins_name) AS peer_group,
          coalesce(len(g.persons), 0) AS persons_n
   FROM fixmedins f LEFT JOIN prov_group g ON g.fixmedins_code = f.fixmedins_code
   WHERE f.fixmedins_code IN (SELECT fixmedins_code FROM stay)
