@@ -1,6 +1,6 @@
 import type { Detector, ExplainInput } from '../types.ts';
 import { num, yuan } from '../../pipeline/detect/explain.ts';
-import { careCodes } from '../admission/careCodes.ts';
+import { CASE_MIX_PARAMS } from './caseMixParams.ts';
 
 /**
  * A calendar month far above the person's own baseline (median of active months in the previous 12) and far above
@@ -33,20 +33,7 @@ export const detector: Detector = {
       max: 10,
       description_zh: '当月费用 / 病种结构预期费用（每次就诊按同病组中位数，高强度治疗按实际）的下限，0 = 不比较 (month cost ÷ case-mix expectation; 0 turns it off)',
     },
-    min_case_mix_visits: {
-      default: 10,
-      unit: '次',
-      min: 5,
-      max: 500,
-      description_zh: '病组（门诊/住院×主诊断类目×主手术）至少有此就诊数才用其中位数，否则按实际费用计 (smaller groups count at the visit\'s own cost)',
-    },
-    intensive_item_prefixes: {
-      default: careCodes('high-intensity-care-codes.csv', 'item'),
-      unit: 'list',
-      description_zh: '高强度治疗收费项目编码前缀，此类就诊按实际费用计 (data/reference/clinical/high-intensity-care-codes.csv)',
-    },
-    intensive_oprn_prefixes: { default: careCodes('high-intensity-care-codes.csv', 'oprn'), unit: 'list', description_zh: '高强度治疗手术操作前缀 (ICD-9-CM-3)' },
-    intensive_diag_prefixes: { default: careCodes('high-intensity-care-codes.csv', 'diag'), unit: 'list', description_zh: '高强度治疗诊断前缀 (ICD-10)' },
+    ...CASE_MIX_PARAMS,
   },
   lookbackDays: 366,
   sql: 'high_cost/high_cost_own_baseline.sql',
