@@ -147,27 +147,30 @@ const EXPLAIN_JSON = `'[' || coalesce(string_agg(json_object('alert_id', alert_i
   'threshold', threshold, 'peer', peer, 'amount_at_risk', amount_at_risk::DOUBLE,
   'activity_date', strftime(activity_date, '%Y-%m-%d'))::VARCHAR, ','), '') || ']'`;
 
-/** Fills det_keep.explanation_zh (detectors/types.ts `explain`, else the generic sentence). Returns warnings. */
+/**
+ * Fills det_keep.explanation_zh (detectors/types.ts `explain`, else the generic sentence). Returns warnings. Two
+ * statements per chunk (read as JSON, update from JSON): the engine pays this for every detector of every run.
+ */
 export async function explainKept(store: Store, d: RegisteredDetector): Promise<string[]> {
-  const n = await store.scalar<number>('SELECT count(*)::INTEGER FROM det_keep');
-  if (n === 0) return [];
   let failed = 0;
-  await store.run('CREATE OR REPLACE TEMP TABLE det_explain (alert_id VARCHAR, explanation_zh VARCHAR)');
-  for (let offset = 0; offset < n; offset += EXPLAIN_CHUNK) {
+  for (let offset = 0; ; offset += EXPLAIN_CHUNK) {
     const text = await store.scalar<string>(
       `SELECT ${EXPLAIN_JSON} FROM (SELECT * FROM det_keep ORDER BY alert_id LIMIT ${EXPLAIN_CHUNK} OFFSET ${offset})`);
-    const out = (JSON.parse(text) as Record<string, unknown>[]).map((r) => {
+    const rows = JSON.parse(text) as Record<string, unknown>[];
+    if (rows.length === 0) break;
+    const out = rows.map((r) => {
       const e = explainAlert(d, explainInput(r));
       if (e.failed) failed++;
       return { alert_id: r.alert_id, explanation_zh: e.text };
     });
     await store.run(
-      `INSERT INTO det_explain SELECT unnest(json_transform($1::JSON, '[{"alert_id": "VARCHAR", "explanation_zh": "VARCHAR"}]'), recursive := true)`,
+      `UPDATE det_keep SET explanation_zh = e.explanation_zh
+       FROM (SELECT unnest(json_transform($1::JSON, '[{"alert_id": "VARCHAR", "explanation_zh": "VARCHAR"}]'), recursive := true)) e
+       WHERE det_keep.alert_id = e.alert_id`,
       [JSON.stringify(out)],
     );
+    if (rows.length < EXPLAIN_CHUNK) break;
   }
-  await store.run('UPDATE det_keep SET explanation_zh = e.explanation_zh FROM det_explain e WHERE det_keep.alert_id = e.alert_id');
-  await store.run('DROP TABLE det_explain');
   return failed ? [`${d.id}: ${failed} 条预警的 explain 出错或为空，已使用通用说明 (explain failed; the generic sentence was used)`] : [];
 }
 
@@ -201,15 +204,11 @@ export async function runDetector(
   await store.run('BEGIN TRANSACTION');
   try {
     if (!shadow) {
-      promoted = await store.scalar<number>(
-        `SELECT count(*)::INTEGER FROM alerts WHERE detector_id = $1 AND status = 'shadow'`, [d.id]);
-      if (promoted > 0) {
-        await store.run(
-          `UPDATE alerts SET status = 'open', status_reason = NULL, run_id = $2, created_at = now(), updated_at = now()
-           WHERE detector_id = $1 AND status = 'shadow'`,
-          [d.id, runId],
-        );
-      }
+      promoted = (await store.all(
+        `UPDATE alerts SET status = 'open', status_reason = NULL, run_id = $2, created_at = now(), updated_at = now()
+         WHERE detector_id = $1 AND status = 'shadow' RETURNING 1`,
+        [d.id, runId],
+      )).length;
     }
     await store.run(
       `UPDATE alerts SET last_run_id = $run_id, detector_version = $version, gz_code = $gz_code, result_type = $result_type,
