@@ -18,7 +18,7 @@ export const detector: Detector = {
     '《医疗保障基金使用监督管理条例》第三十八条；国家医保智能监管规则库 药品限儿童使用 (GZ10000101007000) / 项目限儿童 (GZ10000102006000) / 项目限新生儿 (GZ10000102005000) / 项目限年龄，知识库第一批（限定年龄对象）、第八批-2（限定年龄）',
   subject_type: 'visit',
   params: {
-    child_max_age: { default: 18, unit: '岁', min: 6, max: 18, description_zh: '“儿童”上限：结算日年龄（周岁）达到此值即违规 (children: age at billing >= this is a violation)' },
+    child_max_age: { default: 18, unit: '岁', min: 6, max: 20, description_zh: '“儿童”上限：结算日年龄（周岁）达到此值即违规，取值 6–20（法定 18，个别地方规则另有规定）(children: age at billing >= this is a violation)' },
     infant_max_age: { default: 3, unit: '岁', min: 1, max: 6, description_zh: '“婴幼儿”上限（周岁）(infants: age >= this is a violation)' },
     newborn_max_days: { default: 28, unit: '天', min: 7, max: 60, description_zh: '“新生儿”上限：出生天数超过此值即违规 (newborns: days since birth > this)' },
     working_age_min: { default: 16, unit: '岁', min: 14, max: 18, description_zh: '法定就业年龄下限 (legal working age, lower bound)' },
